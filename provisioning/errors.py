@@ -1,0 +1,64 @@
+"""One readable exception hierarchy; each class decides what the engine does with the object or run."""
+
+from __future__ import annotations
+
+
+class ProvisioningError(Exception):
+    """Base of every error the product raises on purpose."""
+
+
+class ConfigError(ProvisioningError):
+    """A setting is missing or malformed: the run stops before any I/O. `setting` names it."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+
+
+class SourceError(ProvisioningError):
+    """Reading Microsoft Graph failed: abort the cycle, deprovision nobody, move no watermark."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class DeltaExpiredError(SourceError):
+    """A delta link is no longer valid (syncStateNotFound, resyncRequired, 410): do a full resync."""
+
+
+class SourceNotFoundError(SourceError):
+    """The Entra object does not exist (404)."""
+
+
+class TargetError(ProvisioningError):
+    """GoTo answered with an error. `status` is the HTTP status, `scim_type`/`detail` from the body."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, scim_type: str | None = None, detail: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.scim_type = scim_type
+        self.detail = detail
+
+
+class TransientError(TargetError):
+    """429, 5xx, timeout or dropped connection that outlived the retries: retry the object later."""
+
+
+class NotFoundError(TargetError):
+    """404: the account or group is gone; relink or recreate, or count a disable/delete as done."""
+
+
+class ConflictError(TargetError):
+    """409: the account already exists; find it by the matching attribute and adopt it."""
+
+
+class BadRequestError(TargetError):
+    """400: GoTo refused this object's data (e.g. unverified e-mail domain); skip the object, report it."""
+
+
+class UnauthorizedError(TargetError):
+    """401/403: credentials are bad or lack rights; stop the run (no other object can succeed)."""

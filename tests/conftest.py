@@ -1,0 +1,7 @@
+"""Fixtures shared by the whole suite live in tests/fixtures/ and are loaded here as plugins."""
+
+pytest_plugins = [
+    "tests.fixtures.azurite",
+    "tests.fixtures.graph_sim",
+    "tests.fixtures.goto_sim",
+]
