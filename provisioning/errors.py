@@ -36,7 +36,12 @@ class TargetError(ProvisioningError):
     """GoTo answered with an error. `status` is the HTTP status, `scim_type`/`detail` from the body."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, scim_type: str | None = None, detail: str | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        scim_type: str | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status

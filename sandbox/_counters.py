@@ -23,7 +23,9 @@ class RequestCounters:
 
     def total(self, prefix: str = "") -> int:
         with self._lock:
-            return sum(n for k, n in self._counts.items() if k.split(" ", 1)[-1].startswith(prefix) or not prefix)
+            return sum(
+                n for k, n in self._counts.items() if k.split(" ", 1)[-1].startswith(prefix) or not prefix
+            )
 
     def reset(self) -> None:
         with self._lock:

@@ -31,7 +31,9 @@ class ServerThread:
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
         self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"sandbox-{port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"sandbox-{port}", daemon=True
+        )
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     @property
