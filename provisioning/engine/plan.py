@@ -1,0 +1,117 @@
+"""The planner: from what Entra says and what was last written to GoTo, the operations to run.
+
+Pure and deterministic, so a dry run is just "plan and print", and most behaviour is tested here
+table-style without any I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from provisioning.engine.scope import ScopeDecision
+from provisioning.mapping.attributes import UserMapping
+from provisioning.model import ObjectType, RemovedReason
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DISABLE = "disable"
+    DELETE = "delete"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(slots=True)
+class Link:
+    """What is known of one provisioned object: its GoTo id, what was last written, the Entra snapshot."""
+
+    source_id: str
+    target_id: str
+    active: bool
+    written: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    object_type: ObjectType = ObjectType.USER
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One user to decide on. `source` must be complete (merged and, if need be, re-read)."""
+
+    source_id: str
+    source: Mapping[str, Any] | None
+    scope: ScopeDecision
+    link: Link | None
+    removed: RemovedReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    action: Action
+    source_id: str
+    reason: str
+    target_id: str | None = None
+    display_name: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)  # full target values (create) or new values
+    changes: tuple[Change, ...] = ()
+    object_type: ObjectType = ObjectType.USER
+
+
+def plan_user(candidate: Candidate, mapping: UserMapping) -> Operation | None:
+    """The one operation this user needs now, or None when GoTo already matches."""
+    link, scope, source = candidate.link, candidate.scope, candidate.source
+    display = _display_name(source, link)
+    if candidate.removed == "deleted":
+        if link is None:
+            return None
+        return Operation(Action.DELETE, candidate.source_id, scope.reason, link.target_id, display)
+    if not scope.in_scope:
+        if link is not None and link.active:
+            change = Change("active", True, False)
+            return Operation(
+                Action.DISABLE,
+                candidate.source_id,
+                scope.reason,
+                link.target_id,
+                display,
+                {"active": False},
+                (change,),
+            )
+        if link is None and scope.assigned:
+            return Operation(Action.SKIP, candidate.source_id, scope.reason, None, display)
+        return None
+    if source is None:
+        raise ValueError(f"user {candidate.source_id} is in scope but its Entra attributes are unknown")
+    if link is None:
+        values = {**mapping.map_user(source, creating=True), "active": True}
+        changes = tuple(Change(path, None, value) for path, value in values.items() if value is not None)
+        return Operation(Action.CREATE, candidate.source_id, scope.reason, None, display, values, changes)
+    desired = {**mapping.map_user(source, creating=False), "active": True}
+    changes = tuple(
+        Change(path, link.written.get(path), value)
+        for path, value in desired.items()
+        if link.written.get(path) != value
+    )
+    if not changes:
+        return None
+    reason = f"re-enabled: {scope.reason}" if not link.active else "attributes changed in Entra"
+    new_values = {c.path: c.new for c in changes}
+    return Operation(Action.UPDATE, candidate.source_id, reason, link.target_id, display, new_values, changes)
+
+
+def _display_name(source: Mapping[str, Any] | None, link: Link | None) -> str | None:
+    for known in (source, link.source if link else None):
+        if known:
+            name = known.get("userPrincipalName") or known.get("displayName")
+            if name:
+                return str(name)
+    return None

@@ -1,0 +1,85 @@
+"""Who is in scope, and why: assigned directly or as a direct member of an assigned group, with a
+real role (not Default Access), enabled and not deleted. Pure: data in, a decision out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+from typing import Any
+
+from provisioning.model import Assignment, RemovedReason
+
+REASON_HARD_DELETED = "hard-deleted in Entra"
+REASON_SOFT_DELETED = "soft-deleted in Entra"
+REASON_NOT_ASSIGNED = "not assigned to the app, directly or through a group"
+REASON_DEFAULT_ACCESS = "assigned only with the Default Access role, which is not provisioned"
+REASON_DISABLED = "disabled in Entra (accountEnabled is false)"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeDecision:
+    in_scope: bool
+    reason: str
+    assigned: bool  # assigned in any way, Default Access included: such users are worth a 'skipped' record
+    app_role_id: str | None = None
+
+
+class AssignmentIndex:
+    """The app's assignments joined with the direct members of its assigned groups."""
+
+    def __init__(self, assignments: Iterable[Assignment], members: Mapping[str, Set[str]]) -> None:
+        self.assignments = list(assignments)
+        self.direct: dict[str, list[Assignment]] = defaultdict(list)
+        self.by_group: dict[str, list[Assignment]] = defaultdict(list)
+        for a in sorted(self.assignments, key=lambda a: (a.is_default_access, a.id)):
+            if a.principal_type == "User":
+                self.direct[a.principal_id].append(a)
+            elif a.principal_type == "Group":
+                self.by_group[a.principal_id].append(a)
+        self.user_groups: dict[str, set[str]] = defaultdict(set)
+        for group_id in self.by_group:
+            for user_id in members.get(group_id, ()):
+                self.user_groups[user_id].add(group_id)
+
+    @property
+    def assigned_group_ids(self) -> set[str]:
+        return set(self.by_group)
+
+    def is_assigned(self, user_id: str) -> bool:
+        return user_id in self.direct or user_id in self.user_groups
+
+    def assignments_of(self, user_id: str) -> list[Assignment]:
+        """Direct assignments first, then through groups; real roles before Default Access."""
+        found = list(self.direct.get(user_id, ()))
+        for group_id in sorted(self.user_groups.get(user_id, ())):
+            found.extend(self.by_group[group_id])
+        return sorted(found, key=lambda a: (a.is_default_access, a.principal_type != "User", a.id))
+
+
+def decide_scope(
+    user_id: str,
+    index: AssignmentIndex,
+    *,
+    source: Mapping[str, Any] | None,
+    removed: RemovedReason | None = None,
+) -> ScopeDecision:
+    assignments = index.assignments_of(user_id)
+    assigned = bool(assignments)
+    if removed == "deleted":
+        return ScopeDecision(False, REASON_HARD_DELETED, assigned)
+    if removed == "changed":
+        return ScopeDecision(False, REASON_SOFT_DELETED, assigned)
+    if not assigned:
+        return ScopeDecision(False, REASON_NOT_ASSIGNED, False)
+    best = assignments[0]
+    if best.is_default_access:
+        return ScopeDecision(False, REASON_DEFAULT_ACCESS, True, best.app_role_id)
+    if source is not None and source.get("accountEnabled") is False:
+        return ScopeDecision(False, REASON_DISABLED, True, best.app_role_id)
+    if best.principal_type == "User":
+        why = f"assigned directly with app role {best.app_role_id}"
+    else:
+        name = best.principal_display_name or best.principal_id
+        why = f"member of assigned group '{name}' with app role {best.app_role_id}"
+    return ScopeDecision(True, why, True, best.app_role_id)

@@ -1,0 +1,77 @@
+"""Settings: defaults, validation naming each bad setting, and secrets kept out of repr."""
+
+from __future__ import annotations
+
+import pytest
+
+from provisioning.config import DEFAULT_SYNC_SCHEDULE, load_settings
+from provisioning.errors import ConfigError
+
+SP = "6f1c5d2e-1b7a-4c1e-9a0f-2f4b8c6d0e11"
+GOOD = {
+    "ENTRA_SERVICE_PRINCIPAL_ID": SP,
+    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "GRAPH_ACCESS_TOKEN": "graph-secret-value",
+    "GOTO_ACCESS_TOKEN": "goto-secret-value",
+}
+
+
+def test_defaults() -> None:
+    s = load_settings(GOOD)
+    assert s.service_principal_id == SP
+    assert s.graph_base_url == "https://graph.microsoft.com/v1.0"
+    assert s.goto_scim_base_url == "https://api.getgo.com/identity/v1"
+    assert s.goto_rate_limit_per_second == 10.0
+    assert s.sync_schedule == DEFAULT_SYNC_SCHEDULE
+    assert s.graph_credential_kind == "static-token"
+
+
+def test_secrets_never_in_repr() -> None:
+    text = repr(load_settings({**GOOD, "AZURE_CLIENT_SECRET": "client-secret-value"}))
+    for secret in ("graph-secret-value", "goto-secret-value", "client-secret-value", "UseDevelopmentStorage"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ENTRA_SERVICE_PRINCIPAL_ID", "not-a-guid", "must be a GUID"),
+        ("GRAPH_BASE_URL", "ftp://graph", "absolute http(s) URL"),
+        ("GRAPH_BASE_URL", "http://graph.example.com/v1.0", "https"),
+        ("GOTO_SCIM_BASE_URL", "nonsense", "absolute http(s) URL"),
+        ("GOTO_RATE_LIMIT_PER_SECOND", "0", "positive"),
+        ("GOTO_RATE_LIMIT_PER_SECOND", "ten", "number"),
+        ("SYNC_SCHEDULE", "*/5 * * * *", "six-field"),
+        ("AzureWebJobsStorage", "garbage", "connection string"),
+        ("GOTO_SCIM_DIALECT", "scim1", "'goto' or 'rfc7644'"),
+    ],
+)
+def test_malformed_setting_is_named(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**GOOD, name: value})
+    assert caught.value.setting == name
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["ENTRA_SERVICE_PRINCIPAL_ID", "AzureWebJobsStorage", "GOTO_ACCESS_TOKEN"])
+def test_missing_required_setting_is_named(name: str) -> None:
+    env = {k: v for k, v in GOOD.items() if k != name}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    assert name in caught.value.setting
+    assert "required" in str(caught.value)
+
+
+def test_client_secret_needs_tenant_and_client_id() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "GRAPH_ACCESS_TOKEN"} | {"AZURE_CLIENT_SECRET": "s"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    assert caught.value.setting == "AZURE_TENANT_ID, AZURE_CLIENT_ID"
+
+
+def test_tables_endpoint_with_managed_identity() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "AzureWebJobsStorage"}
+    env["AzureWebJobsStorage__tableServiceUri"] = "https://acct.table.core.windows.net"
+    s = load_settings(env)
+    assert s.tables_endpoint == "https://acct.table.core.windows.net"
+    assert s.tables_connection_string is None
