@@ -88,3 +88,59 @@ class DeltaPage(Generic[T]):
     items: list[T]
     next_link: str | None = None
     delta_link: str | None = None
+
+
+class AuditStatus(StrEnum):
+    SUCCESS = "success"
+    WARNING = "warning"
+    FAILURE = "failure"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ModifiedProperty:
+    display_name: str
+    old_value: str | None
+    new_value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One processed object, shaped like Entra's provisioning log (provisioningObjectSummary)."""
+
+    id: str
+    cycle_id: str
+    change_id: str
+    activity_date_time: str  # ISO 8601 UTC
+    action: str  # create | update | delete | disable | stagedDelete | other
+    status: AuditStatus
+    source_id: str
+    object_type: ObjectType = ObjectType.USER
+    source_display_name: str | None = None
+    target_id: str | None = None
+    target_display_name: str | None = None
+    reason: str | None = None  # why the action was chosen (scoping/matching)
+    error_code: str | None = None
+    error_reason: str | None = None
+    recommended_action: str | None = None
+    modified_properties: tuple[ModifiedProperty, ...] = ()
+    duration_ms: int = 0
+    initiated_by: str = "timer"
+    dry_run: bool = False
+
+
+@dataclass(slots=True)
+class CycleRecord:
+    """One sync cycle: when, what kind, what it did; `counts` is "action/status" -> number."""
+
+    id: str
+    started: str
+    kind: str  # initial | incremental
+    initiated_by: str = "timer"
+    ended: str | None = None
+    status: str = "running"  # running | succeeded | finished-with-failures | failed | dry-run
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    graph_requests: int = 0
+    goto_requests: int = 0
+    dry_run: bool = False
