@@ -61,8 +61,9 @@ class Operation:
     reason: str
     target_id: str | None = None
     display_name: str | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)  # full target values (create) or new values
+    values: Mapping[str, Any] = field(default_factory=dict)  # what to send: all (create) or changed (update)
     changes: tuple[Change, ...] = ()
+    desired: Mapping[str, Any] = field(default_factory=dict)  # every mapped value, to adopt or recreate
     object_type: ObjectType = ObjectType.USER
 
 
@@ -94,7 +95,9 @@ def plan_user(candidate: Candidate, mapping: UserMapping) -> Operation | None:
     if link is None:
         values = {**mapping.map_user(source, creating=True), "active": True}
         changes = tuple(Change(path, None, value) for path, value in values.items() if value is not None)
-        return Operation(Action.CREATE, candidate.source_id, scope.reason, None, display, values, changes)
+        return Operation(
+            Action.CREATE, candidate.source_id, scope.reason, None, display, values, changes, values
+        )
     desired = {**mapping.map_user(source, creating=False), "active": True}
     changes = tuple(
         Change(path, link.written.get(path), value)
@@ -105,7 +108,16 @@ def plan_user(candidate: Candidate, mapping: UserMapping) -> Operation | None:
         return None
     reason = f"re-enabled: {scope.reason}" if not link.active else "attributes changed in Entra"
     new_values = {c.path: c.new for c in changes}
-    return Operation(Action.UPDATE, candidate.source_id, reason, link.target_id, display, new_values, changes)
+    return Operation(
+        Action.UPDATE,
+        candidate.source_id,
+        reason,
+        link.target_id,
+        display,
+        new_values,
+        changes,
+        {**mapping.map_user(source, creating=True), "active": True},
+    )
 
 
 def _display_name(source: Mapping[str, Any] | None, link: Link | None) -> str | None:
