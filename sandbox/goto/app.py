@@ -1,0 +1,227 @@
+"""The WSGI app: one pipeline in front of every API route — count, rate-limit, fault, delay, authorize.
+
+The order mirrors a real gateway: a request is counted and throttled before anything looks at its
+token, so 429s and injected faults reach unauthenticated callers too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import re
+import socket
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from sandbox._counters import RequestCounters
+from sandbox._faults import FaultConfig, FaultInjector, FaultKind
+from sandbox.goto import control_routes, oauth_routes, scim_routes
+from sandbox.goto.constants import SANDBOX_GOTO_TOKEN, SCIM_BASE_PATH
+from sandbox.goto.errors import ScimError
+from sandbox.goto.oauth import OAuthServer
+from sandbox.goto.ratelimit import TokenBucket, retry_after_value
+from sandbox.goto.settings import SimulatorSettings
+from sandbox.goto.store import Store
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATH = "/oauth/token"
+_FAULT_SETTINGS = frozenset(f.name for f in fields(FaultConfig))
+_FAULT_STATUS: dict[FaultKind, int] = {"throttle": 429, "unavailable": 503, "server_error": 500}
+
+
+def route_key(method: str, rule: Rule | None, path: str) -> str:
+    """ "GET /identity/v1/Users/{id}": one counter per route template, not per resource."""
+    template = re.sub(r"<[^>]+>", "{id}", rule.rule) if rule is not None else path
+    return f"{method} {template}"
+
+
+class DroppedConnection(ConnectionAbortedError):
+    """Raised after shutting the socket: werkzeug treats a ConnectionError as a client that left."""
+
+
+class GoToApp:
+    """Holds the simulator's state and serves it; thread-safe, one instance per simulator."""
+
+    def __init__(self, settings: SimulatorSettings, *, seed: int = 0) -> None:
+        self._initial = copy.deepcopy(settings)
+        self.settings = settings
+        self.store = Store(verified_domains=settings.verified_domains, seed=seed)
+        self.oauth = OAuthServer(settings)
+        self.faults = FaultInjector(seed=seed)
+        self.counters = RequestCounters()
+        self.buckets = {
+            "scim": TokenBucket(settings.rate_limit_per_second),
+            "oauth": TokenBucket(settings.rate_limit_per_second),
+        }
+        self.stopping = threading.Event()
+        self._config_lock = threading.Lock()
+        self._map = Map([*scim_routes.RULES, *oauth_routes.RULES, *control_routes.RULES])
+        self._scim = scim_routes.ScimRoutes(self.store)
+        self._oauth_routes = oauth_routes.OAuthRoutes(self.oauth)
+        self._control = control_routes.ControlRoutes(self)
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    def configure(self, **values: Any) -> None:
+        """Simulator settings and FaultConfig fields in one call; unknown names raise ValueError."""
+        unknown = set(values) - SimulatorSettings.names() - _FAULT_SETTINGS
+        if unknown:
+            known = sorted(SimulatorSettings.names() | _FAULT_SETTINGS)
+            raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {known}")
+        mine = {k: v for k, v in values.items() if k in SimulatorSettings.names()}
+        faults = {k: v for k, v in values.items() if k in _FAULT_SETTINGS}
+        with self._config_lock:
+            trial = copy.deepcopy(self.settings)
+            trial.update(mine)  # validate everything before changing anything
+            FaultConfig().update(faults)
+            self.settings.update(mine)
+            self.faults.configure(**faults)
+            self._apply_settings(rate_changed="rate_limit_per_second" in mine)
+
+    def _apply_settings(self, *, rate_changed: bool) -> None:
+        self.store.verified_domains = self.settings.verified_domains
+        if rate_changed:
+            for bucket in self.buckets.values():
+                bucket.set_rate(self.settings.rate_limit_per_second)
+
+    def config(self) -> dict[str, Any]:
+        return {**self.settings.as_dict(), **self.faults.config.as_dict()}
+
+    def reset(self) -> None:
+        """Everything back to how the simulator started: state, tokens, faults, counters, settings."""
+        with self._config_lock:
+            self.settings.update(self._initial.as_dict())
+            self._apply_settings(rate_changed=True)
+            self.store.reset()
+            self.oauth.reset()
+            self.faults.reset()
+            self.counters.reset()
+
+    # -- WSGI ------------------------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._respond(request, environ)
+        return response(environ, start_response)
+
+    def _respond(self, request: Request, environ: WSGIEnvironment) -> Response:
+        adapter = self._map.bind_to_environ(environ)
+        rule: Rule | None = None
+        values: Mapping[str, Any] = {}
+        routing_error: NotFound | MethodNotAllowed | None = None
+        try:
+            rule, values = adapter.match(return_rule=True)
+        except (NotFound, MethodNotAllowed) as exc:
+            routing_error = exc
+        path = request.path
+        if path.startswith(control_routes.CONTROL_PREFIX):
+            if rule is None:
+                body = json.dumps({"error": "no such control route"})
+                return Response(body, 404, mimetype="application/json")
+            return self._control.dispatch(rule.endpoint, request)
+
+        self.counters.add(route_key(request.method, rule, path))
+        api = "oauth" if path == TOKEN_PATH else "scim" if path.startswith(SCIM_BASE_PATH + "/") else None
+        if api is not None:
+            early = self._gate(api, environ)
+            if early is not None:
+                return early
+        try:
+            if routing_error is not None:
+                if api == "scim":
+                    self._authorize(request)
+                if isinstance(routing_error, MethodNotAllowed):
+                    raise ScimError(405, f"{request.method} is not allowed on {path}")
+                raise ScimError(404, f"no such endpoint: {path}")
+            assert rule is not None
+            if rule.endpoint.startswith("oauth."):
+                return self._oauth_routes.dispatch(rule.endpoint, request)
+            self._authorize(request)
+            return self._scim.dispatch(rule.endpoint, request, values)
+        except ScimError as exc:
+            return exc.response()
+        except Exception:
+            log.exception("GoTo simulator failed on %s %s", request.method, path)
+            return ScimError(500, "simulator error").response()
+
+    def _gate(self, api: str, environ: WSGIEnvironment) -> Response | None:
+        """Rate limit, then faults, then latency: what stands between a request and its handler."""
+        wait = self.buckets[api].take()
+        if wait is not None:
+            headers = {"Retry-After": retry_after_value(wait)} if self.settings.retry_after_header else {}
+            return _error(api, 429, "rate limit exceeded: 10 requests per second", headers)
+        kind = self.faults.draw()
+        config = self.faults.config
+        if kind == "drop":
+            self._drop(environ)
+        if kind == "timeout":
+            self.stopping.wait(config.timeout_seconds)
+            if self.settings.timeout_mode == "hang":
+                self._drop(environ)
+            return _error(api, 504, "gateway timeout (injected)")
+        if kind is not None:
+            status = _FAULT_STATUS[kind]
+            headers = {}
+            if status in (429, 503) and config.retry_after is not None:
+                headers["Retry-After"] = retry_after_value(config.retry_after)
+            return _error(api, status, f"{kind} (injected)", headers)
+        if config.latency_ms > 0:
+            self.stopping.wait(config.latency_ms / 1000.0)
+        return None
+
+    @staticmethod
+    def _drop(environ: WSGIEnvironment) -> None:
+        """Close the connection without an answer; the client sees the server hang up."""
+        sock = environ.get("werkzeug.socket")
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        raise DroppedConnection("connection dropped on purpose by the GoTo simulator")
+
+    def _authorize(self, request: Request) -> None:
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        token = token.strip()
+        accepted = token == SANDBOX_GOTO_TOKEN or self.oauth.access_token_valid(token)
+        if scheme.lower() == "bearer" and token and accepted:
+            return
+        raise _Unauthorized(self.settings.unauthorized_body == "empty")
+
+
+class _Unauthorized(ScimError):
+    """401 with `WWW-Authenticate: Bearer error="invalid_token"`; body SCIM error JSON or empty."""
+
+    def __init__(self, empty_body: bool) -> None:
+        super().__init__(401, "invalid_token: missing, unknown or expired access token")
+        self.empty_body = empty_body
+
+    def response(self) -> Response:
+        headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        if self.empty_body:
+            return Response(b"", status=401, headers=headers)
+        response = super().response()
+        response.headers.update(headers)
+        return response
+
+
+def _error(api: str, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """Gateway-level failures in each API's own error dialect."""
+    if api == "scim":
+        response = ScimError(status, detail).response()
+    else:
+        error = "temporarily_unavailable" if status in (429, 503, 504) else "server_error"
+        body = {"error": error, "error_description": detail}
+        response = Response(json.dumps(body), status=status, content_type="application/json")
+    response.headers.update(headers or {})
+    return response
