@@ -67,7 +67,8 @@ class GoToApp:
         }
         self.stopping = threading.Event()
         self._config_lock = threading.Lock()
-        self._map = Map([*scim_routes.RULES, *oauth_routes.RULES, *control_routes.RULES])
+        rules = [*scim_routes.RULES, *oauth_routes.RULES, *control_routes.RULES]
+        self._map = Map([rule.empty() for rule in rules])  # a Rule binds to one Map only
         self._scim = scim_routes.ScimRoutes(self.store)
         self._oauth_routes = oauth_routes.OAuthRoutes(self.oauth)
         self._control = control_routes.ControlRoutes(self)
