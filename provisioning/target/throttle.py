@@ -1,0 +1,187 @@
+"""Pace requests under GoTo's rate limit and retry what is worth retrying, then give up as TransientError.
+
+Pacing: aiolimiter's leaky bucket with a small capacity (`burst`), so a steady stream approaches
+the rate without exceeding it and never bursts into the peer's 429s (GoTo: 10 requests/s per API).
+Retrying (tenacity): 429, 500/502/503/504, timeouts and dropped connections; waits are jittered
+exponential backoff, or the peer's Retry-After (seconds or HTTP date) when it sends one, never more
+than `max_delay`. Each attempt takes its own token from the bucket. 4xx other than 429 are final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+)
+
+from provisioning.errors import TargetError
+from provisioning.target.responses import RETRYABLE_STATUSES, error_for, transport_error
+
+log = logging.getLogger(__name__)
+
+# Worth another try: the peer was slow or the connection broke. UnsupportedProtocol and
+# LocalProtocolError are the caller's bugs (a bad base URL, a bad header) and would fail again.
+RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ProxyError,
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try; tests shrink the delays (base_delay=0.01) rather than patching time."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("delays must not be negative")
+
+    def backoff(self, attempt: int) -> float:
+        """Equal jitter: half the exponential step fixed, half random, so retriers spread out."""
+        step = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return random.uniform(step / 2, step)
+
+    def wait_for(self, attempt: int, retry_after: float | None) -> float:
+        """The peer's Retry-After (plus a little jitter) wins over backoff; both capped by max_delay."""
+        if retry_after is None:
+            return self.backoff(attempt)
+        return min(self.max_delay, retry_after + random.uniform(0, self.base_delay))
+
+
+@dataclass(slots=True)
+class CallStats:
+    """What the CLI reports: attempts sent (retries included), retries, and 429s seen."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+class Throttle:
+    """Shared by every request of one client: one bucket, one policy, one set of counters."""
+
+    def __init__(
+        self,
+        *,
+        rate_per_second: float = 10.0,
+        burst: int = 1,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate_per_second <= 0:
+            raise ValueError("rate_per_second must be positive")
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
+        self.rate_per_second = rate_per_second
+        self.burst = burst
+        self.retry = retry or RetryPolicy()
+        self.stats = CallStats()
+        self._sleep = sleep
+        # capacity `burst`, drained at `rate_per_second`: at most burst + rate*t requests in any t seconds
+        self.limiter = AsyncLimiter(burst, burst / rate_per_second)
+
+    async def send(self, attempt: Callable[[], Awaitable[httpx.Response]], *, what: str) -> httpx.Response:
+        """The first answer that is not worth retrying; raises TransientError once attempts run out."""
+
+        async def paced() -> httpx.Response:
+            async with self.limiter:
+                self.stats.requests += 1
+                response = await attempt()
+            if response.status_code == 429:
+                self.stats.throttled += 1
+            return response
+
+        def wait(state: RetryCallState) -> float:
+            retry_after = None
+            if state.outcome is not None and not state.outcome.failed:
+                retry_after = retry_after_seconds(state.outcome.result().headers.get("retry-after"))
+            return self.retry.wait_for(state.attempt_number, retry_after)
+
+        def before_sleep(state: RetryCallState) -> None:
+            self.stats.retries += 1
+            log.info(
+                "%s: retrying after %s (attempt %d of %d, waiting %.2fs)",
+                what,
+                _describe(state),
+                state.attempt_number,
+                self.retry.max_attempts,
+                state.upcoming_sleep,
+            )
+
+        def give_up(state: RetryCallState) -> httpx.Response:
+            assert state.outcome is not None
+            if state.outcome.failed:
+                exc = state.outcome.exception()
+                assert isinstance(exc, httpx.TransportError)
+                raise transport_error(exc, what=what, attempts=state.attempt_number) from exc
+            raise error_for(state.outcome.result(), what=what, attempts=state.attempt_number)
+
+        retrying = AsyncRetrying(
+            sleep=self._sleep,
+            stop=stop_after_attempt(self.retry.max_attempts),
+            wait=wait,
+            retry=retry_if_exception_type(RETRYABLE_EXCEPTIONS) | retry_if_result(_retryable_response),
+            before_sleep=before_sleep,
+            retry_error_callback=give_up,
+        )
+        try:
+            response: httpx.Response = await retrying(paced)
+        except httpx.TransportError as exc:  # not retryable: a bad URL or header; no point going on
+            raise TargetError(f"{what}: {type(exc).__name__}: {exc}", detail=str(exc)) from exc
+        return response
+
+
+def _retryable_response(response: httpx.Response) -> bool:
+    return response.status_code in RETRYABLE_STATUSES
+
+
+def _describe(state: RetryCallState) -> str:
+    if state.outcome is None:
+        return "nothing"
+    if state.outcome.failed:
+        return type(state.outcome.exception()).__name__
+    return f"HTTP {state.outcome.result().status_code}"
