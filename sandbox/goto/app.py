@@ -54,12 +54,16 @@ class DroppedConnection(ConnectionAbortedError):
 class GoToApp:
     """Holds the simulator's state and serves it; thread-safe, one instance per simulator."""
 
-    def __init__(self, settings: SimulatorSettings, *, seed: int = 0) -> None:
+    def __init__(
+        self, settings: SimulatorSettings, *, seed: int = 0, fault_settings: Mapping[str, Any] | None = None
+    ) -> None:
         self._initial = copy.deepcopy(settings)
+        self._initial_faults = dict(fault_settings or {})
         self.settings = settings
         self.store = Store(verified_domains=settings.verified_domains, seed=seed)
         self.oauth = OAuthServer(settings)
         self.faults = FaultInjector(seed=seed)
+        self.faults.configure(**self._initial_faults)
         self.counters = RequestCounters()
         self.buckets = {
             "scim": TokenBucket(settings.rate_limit_per_second),
@@ -108,6 +112,7 @@ class GoToApp:
             self.store.reset()
             self.oauth.reset()
             self.faults.reset()
+            self.faults.configure(**self._initial_faults)
             self.counters.reset()
 
     # -- WSGI ------------------------------------------------------------------------------------
@@ -143,9 +148,14 @@ class GoToApp:
             if routing_error is not None:
                 if api == "scim":
                     self._authorize(request)
-                if isinstance(routing_error, MethodNotAllowed):
-                    raise ScimError(405, f"{request.method} is not allowed on {path}")
-                raise ScimError(404, f"no such endpoint: {path}")
+                status, detail = (
+                    (405, f"{request.method} is not allowed on {path}")
+                    if isinstance(routing_error, MethodNotAllowed)
+                    else (404, f"no such endpoint: {path}")
+                )
+                if api == "oauth":
+                    return _error(api, status, detail)
+                raise ScimError(status, detail)
             assert rule is not None
             if rule.endpoint.startswith("oauth."):
                 return self._oauth_routes.dispatch(rule.endpoint, request)
@@ -221,7 +231,11 @@ def _error(api: str, status: int, detail: str, headers: dict[str, str] | None = 
     if api == "scim":
         response = ScimError(status, detail).response()
     else:
-        error = "temporarily_unavailable" if status in (429, 503, 504) else "server_error"
+        error = "invalid_request"
+        if status in (429, 503, 504):
+            error = "temporarily_unavailable"
+        elif status >= 500:
+            error = "server_error"
         body = {"error": error, "error_description": detail}
         response = Response(json.dumps(body), status=status, content_type="application/json")
     response.headers.update(headers or {})

@@ -64,9 +64,7 @@ class GoToSimulator:
                 "unauthorized_body": unauthorized_body,
             }
         )
-        self.app = GoToApp(settings, seed=seed)
-        if latency_ms:
-            self.app.faults.configure(latency_ms=latency_ms)
+        self.app = GoToApp(settings, seed=seed, fault_settings={"latency_ms": latency_ms})
         self._server = _QuickStopServer(self.app, host=host, port=port)
         self.app.store.set_base_url(self.scim_base_url)
 

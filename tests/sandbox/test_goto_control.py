@@ -111,3 +111,15 @@ def test_faults_oauth_and_reset_over_http(
 def test_unknown_control_route_is_404(control: httpx.Client) -> None:
     assert control.get("/nothing").status_code == 404
     assert control.post("/faults", json={"kind": "meteor"}).status_code == 400
+
+
+def test_reset_returns_to_the_constructor_settings() -> None:
+    with GoToSimulator(rate_limit_per_second=4, latency_ms=25, verified_domains=["a.example"]) as simulator:
+        simulator.configure(rate_limit_per_second=99, latency_ms=0, verified_domains=["b.example"])
+
+        simulator.reset()
+
+        config = simulator.config()
+    assert (config["rate_limit_per_second"], config["latency_ms"]) == (4.0, 25.0)
+    assert config["verified_domains"] == ["a.example"]
+    assert simulator.store.verified_domains == ("a.example",)

@@ -189,3 +189,6 @@ def test_grant_type_errors(web: httpx.Client) -> None:
 
     as_json = web.post("/oauth/token", auth=AUTH, json={"grant_type": "refresh_token"})
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
+
+    wrong_method = web.get("/oauth/token")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "invalid_request"
