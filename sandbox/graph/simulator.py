@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
@@ -15,6 +16,19 @@ from sandbox.graph.settings import SimulatorSettings
 from sandbox.graph.tenant import Tenant
 
 CONTROL_PREFIX = "/_sandbox/"
+
+
+class _QuickStopServer(ServerThread):
+    """ServerThread polls for shutdown every 0.5 s; a simulator per test cannot afford that in teardown."""
+
+    def __init__(self, app: Any, *, port: int) -> None:
+        super().__init__(app, port=port)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"sandbox-graph-{self.port}",
+            daemon=True,
+        )
 
 
 class GraphSimulator:
@@ -48,7 +62,7 @@ class GraphSimulator:
         self.counters = RequestCounters()
         self._graph = GraphApp(self.tenant, self.settings, self.faults, self.counters)
         self._control = ControlApp(self.tenant, self.settings, self.faults, self.counters)
-        self._server = ServerThread(self._dispatch, port=port)
+        self._server = _QuickStopServer(self._dispatch, port=port)
 
     @property
     def url(self) -> str:

@@ -60,3 +60,14 @@ def test_fault_answers_on_the_wire(graph_sim: GraphSimulator) -> None:
         "GET /v1.0/servicePrincipals/{id}": 3,
         "GET /v1.0/users/delta": 1,
     }
+
+
+def test_fault_shares_apply_to_every_graph_route(graph_sim: GraphSimulator) -> None:
+    auth = {"Authorization": f"Bearer {SANDBOX_GRAPH_TOKEN}"}
+    graph_sim.faults.configure(unavailable_share=1.0, retry_after=None, latency_ms=20)
+    with httpx.Client(base_url=graph_sim.url) as http:
+        statuses = [http.get(path, headers=auth) for path in ("/v1.0/users/delta", "/v1.0/groups/delta")]
+        assert [(r.status_code, r.headers.get("Retry-After")) for r in statuses] == [(503, None), (503, None)]
+        graph_sim.faults.configure(unavailable_share=0.0)
+        assert http.get("/v1.0/groups/delta", headers=auth).status_code == 200
+    assert graph_sim.faults.injected["unavailable"] == 2
