@@ -1,0 +1,131 @@
+"""Wiring shared by the timer, the CLI and (later) the HTTP routes: settings in, services out.
+
+Every client is built here and closed here; request counters are attached to both transports so
+each cycle records what it cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from provisioning.config import Settings
+from provisioning.engine.cycle import CycleResult, Progress, SyncEngine
+from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
+from provisioning.source.graph import GraphSource
+from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
+from provisioning.state.tables import TableState
+from provisioning.target.dialect import ScimDialect
+from provisioning.target.scim import ScimClient
+from provisioning.target.throttle import RetryPolicy, Throttle
+from provisioning.target.user_target import ScimUserTarget
+
+GRAPH_MAX_RETRIES = 5  # kiota's RetryHandler: 429/503/504 with Retry-After, gives up past 180 s of waiting
+GOTO_RETRY = RetryPolicy(max_attempts=8, base_delay=0.5, max_delay=60.0)
+GOTO_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@dataclass
+class Services:
+    source: GraphSource
+    scim: ScimClient
+    state: TableState
+    graph_requests: list[int]
+
+    def engine(
+        self,
+        settings: Settings,
+        *,
+        mapping: UserMapping = DEFAULT_USER_MAPPING,
+        progress: Progress | None = None,
+    ) -> SyncEngine:
+        return SyncEngine(
+            source=self.source,
+            target=ScimUserTarget(self.scim, paths=mapping.targets(creating=True)),
+            state=self.state,
+            service_principal_id=settings.service_principal_id,
+            mapping=mapping,
+            concurrency=settings.goto_max_concurrency,
+            progress=progress,
+            request_counts=self.request_counts,
+        )
+
+    def request_counts(self) -> tuple[int, int]:
+        return self.graph_requests[0], self.scim.calls.requests
+
+
+def _graph_credential(settings: Settings) -> Any:
+    if settings.graph_access_token:
+        return StaticTokenCredential(settings.graph_access_token)
+    from azure.identity.aio import ClientSecretCredential, ManagedIdentityCredential
+
+    if settings.azure_client_secret:
+        assert settings.azure_tenant_id and settings.azure_client_id  # checked by load_settings
+        return ClientSecretCredential(
+            settings.azure_tenant_id, settings.azure_client_id, settings.azure_client_secret
+        )
+    return ManagedIdentityCredential(client_id=settings.azure_client_id)
+
+
+def _tables(settings: Settings) -> TableState:
+    if settings.tables_connection_string:
+        return TableState.from_connection_string(
+            settings.tables_connection_string, prefix=settings.state_table_prefix
+        )
+    from azure.identity.aio import ManagedIdentityCredential
+
+    assert settings.tables_endpoint  # checked by load_settings
+    credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
+    return TableState.from_endpoint(
+        settings.tables_endpoint, credential=credential, prefix=settings.state_table_prefix
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    async with AsyncExitStack() as stack:
+        counter = [0]
+
+        async def count(_: httpx.Request) -> None:
+            counter[0] += 1
+
+        graph_http = await stack.enter_async_context(httpx.AsyncClient(event_hooks={"request": [count]}))
+        credential = _graph_credential(settings)
+        stack.push_async_callback(credential.close)
+        graph = create_graph_client(
+            base_url=settings.graph_base_url,
+            credential=credential,
+            http_client=graph_http,
+            max_retries=GRAPH_MAX_RETRIES,
+        )
+        goto_http = await stack.enter_async_context(
+            httpx.AsyncClient(
+                base_url=settings.goto_scim_base_url.rstrip("/") + "/",
+                headers={"Authorization": f"Bearer {settings.goto_access_token}"},
+                timeout=GOTO_TIMEOUT,
+            )
+        )
+        scim = ScimClient(
+            goto_http,
+            dialect=ScimDialect.named(settings.goto_scim_dialect),
+            throttle=Throttle(rate_per_second=settings.goto_rate_limit_per_second, retry=GOTO_RETRY),
+        )
+        state = await stack.enter_async_context(_tables(settings))
+        yield Services(GraphSource(graph), scim, state, counter)
+
+
+async def run_sync(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    initiated_by: str = "timer",
+) -> CycleResult:
+    """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run."""
+    async with open_services(settings) as services:
+        engine = services.engine(settings, progress=progress)
+        return await engine.run_cycle(dry_run=dry_run, initiated_by=initiated_by)

@@ -1,0 +1,38 @@
+"""The engine's view of GoTo users (path -> value dicts) over the SCIM client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from provisioning.engine.apply import TargetUser
+from provisioning.target.payload import build_patch, build_user, eq_filter, parse_user
+from provisioning.target.scim import Resource, ScimClient
+
+
+class ScimUserTarget:
+    """Implements engine.apply.UserTarget; `paths` are the mapped SCIM paths the engine compares."""
+
+    def __init__(self, client: ScimClient, *, paths: Sequence[str]) -> None:
+        self.client = client
+        self.paths = list(dict.fromkeys([*paths, "active"]))
+
+    def _view(self, resource: Resource) -> TargetUser:
+        return TargetUser(str(resource["id"]), parse_user(resource, paths=self.paths))
+
+    async def find_user(self, *, path: str, value: Any) -> TargetUser | None:
+        if path == "userName":
+            found = await self.client.find_user(user_name=str(value))
+        else:
+            query = eq_filter(path, value, dialect=self.client.dialect)
+            found = await anext(aiter(self.client.list_users(filter=query, page_size=10)), None)
+        return self._view(found) if found is not None else None
+
+    async def create_user(self, values: Mapping[str, Any]) -> TargetUser:
+        return self._view(await self.client.create_user(build_user(values)))
+
+    async def update_user(self, target_id: str, values: Mapping[str, Any]) -> None:
+        await self.client.update_user(target_id, build_patch(values, dialect=self.client.dialect))
+
+    async def delete_user(self, target_id: str) -> bool:
+        return await self.client.delete_user(target_id)

@@ -1,0 +1,56 @@
+"""End-to-end fixtures: the product, in-process, against Azurite and both simulators over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from provisioning.config import load_settings
+from provisioning.engine.cycle import CycleResult
+from provisioning.model import AuditRecord
+from provisioning.service import run_sync
+from provisioning.state.tables import TableState
+from sandbox.azurite import Azurite
+from sandbox.goto import GoToSimulator
+from sandbox.graph import GraphSimulator
+from sandbox.world import World
+
+FAST = "1000"  # GoTo rate for tests that are not about the rate limit
+
+
+class Harness:
+    """Runs cycles exactly as the timer does (settings from environment-style values)."""
+
+    def __init__(self, world: World, **env: str) -> None:
+        self.world = world
+        self.env = world.env(GOTO_RATE_LIMIT_PER_SECOND=FAST, **env)
+
+    async def cycle(self, *, dry_run: bool = False, **env: str) -> CycleResult:
+        settings = load_settings({**self.env, **env})
+        return await run_sync(settings, dry_run=dry_run, initiated_by="test")
+
+    async def audit(self, result: CycleResult) -> list[AuditRecord]:
+        async with TableState.from_connection_string(
+            self.world.azurite.connection_string, prefix=self.world.table_prefix
+        ) as state:
+            return await state.list_audit_records(result.cycle.id)
+
+    def goto_users(self) -> dict[str, dict[str, Any]]:
+        """GoTo accounts by userName (lower-cased, as GoTo compares them), the organization's admin aside."""
+        admin = self.world.goto.store.get_admin()["id"]
+        return {u["userName"].lower(): u for u in self.world.goto.store.users() if u["id"] != admin}
+
+    def entra_user(self, user_id: str) -> dict[str, Any]:
+        return self.world.graph.tenant.user(user_id)
+
+
+@pytest.fixture
+def world(azurite: Azurite, graph_sim: GraphSimulator, goto_sim: GoToSimulator) -> World:
+    goto_sim.configure(rate_limit_per_second=float(FAST))
+    return World(azurite, graph_sim, goto_sim)
+
+
+@pytest.fixture
+def harness(world: World) -> Harness:
+    return Harness(world)
