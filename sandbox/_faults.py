@@ -42,6 +42,7 @@ class FaultInjector:
     def __init__(self, *, seed: int = 0) -> None:
         self.config = FaultConfig()
         self._queued: deque[FaultKind] = deque()
+        self._seed = seed
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.injected: dict[str, int] = dict.fromkeys(FAULT_KINDS, 0)
@@ -62,6 +63,7 @@ class FaultInjector:
             self.config = FaultConfig()
             self._queued.clear()
             self.injected = dict.fromkeys(FAULT_KINDS, 0)
+            self._rng = random.Random(self._seed)  # the same faults again after a reset
 
     def draw(self) -> FaultKind | None:
         with self._lock:

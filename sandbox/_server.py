@@ -26,14 +26,15 @@ class _QuietHandler(WSGIRequestHandler):
 class ServerThread:
     """A WSGI app served on 127.0.0.1:port (0 = a free port) until `stop()`."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, poll_interval: float = 0.02
+    ) -> None:
+        self._poll_interval = poll_interval  # serve_forever's default (0.5 s) would make every stop() slow
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
         self._server.daemon_threads = True  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self.serve_forever, name=f"sandbox-{port}", daemon=True)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     @property
@@ -58,8 +59,8 @@ class ServerThread:
         self._thread.join(timeout=5)
 
     def serve_forever(self) -> None:
-        """Blocking variant for `python -m sandbox.<name>`."""
-        self._server.serve_forever()
+        """Blocking variant for `python -m sandbox.<name>`; also the body of the background thread."""
+        self._server.serve_forever(poll_interval=self._poll_interval)
 
     def __enter__(self) -> ServerThread:
         return self.start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
@@ -15,19 +14,6 @@ from sandbox.goto.constants import SCIM_BASE_PATH, VERIFIED_DOMAINS
 from sandbox.goto.oauth import OAuthServer
 from sandbox.goto.settings import SimulatorSettings, TimeoutMode, UnauthorizedBody
 from sandbox.goto.store import Store
-
-
-class _QuickStopServer(ServerThread):
-    """ServerThread checks for shutdown every 0.5 s; a simulator per test cannot afford that in teardown."""
-
-    def __init__(self, app: GoToApp, *, host: str, port: int) -> None:
-        super().__init__(app, host=host, port=port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"sandbox-goto-{self.port}",
-            daemon=True,
-        )
 
 
 class GoToSimulator:
@@ -65,7 +51,7 @@ class GoToSimulator:
             }
         )
         self.app = GoToApp(settings, seed=seed, fault_settings={"latency_ms": latency_ms})
-        self._server = _QuickStopServer(self.app, host=host, port=port)
+        self._server = ServerThread(self.app, host=host, port=port)
         self.app.store.set_base_url(self.scim_base_url)
 
     # -- addresses -------------------------------------------------------------------------------
