@@ -144,7 +144,7 @@ class ScimClient:
             ) from exc
 
     async def _list(self, kind: str, *, filter: str | None, page_size: int) -> AsyncIterator[Resource]:
-        """startIndex/count paging until totalResults is reached or a page comes back empty."""
+        """startIndex/count paging, advancing by what came back, until totalResults or an empty page."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         count = min(page_size, self.dialect.max_page_size or page_size)
@@ -156,9 +156,8 @@ class ScimClient:
             for resource in page.resources:
                 yield resource
             start += len(page.resources)
+            # without totalResults a short page may only be the peer's cap: stop at an empty page
             if not page.resources or (page.total_results is not None and start > page.total_results):
-                return
-            if page.total_results is None and len(page.resources) < count:
                 return
 
     async def _create(self, kind: str, resource: Mapping[str, Any]) -> Resource:
