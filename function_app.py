@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import azure.functions as func
@@ -23,6 +22,3 @@ async def sync_timer(timer: func.TimerRequest) -> None:
     settings = load_settings()
     result = await run_sync(settings, initiated_by="timer")
     log.info("provisioning cycle finished: %s", summary_dict(result))
-
-
-__all__ = ["app", "asyncio"]

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.azurite",
     "tests.fixtures.graph_sim",
     "tests.fixtures.goto_sim",
+    "tests.fixtures.world",
 ]

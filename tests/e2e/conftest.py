@@ -11,12 +11,9 @@ from provisioning.engine.cycle import CycleResult
 from provisioning.model import AuditRecord
 from provisioning.service import run_sync
 from provisioning.state.tables import TableState
-from sandbox.azurite import Azurite
-from sandbox.goto import GoToSimulator
-from sandbox.graph import GraphSimulator
 from sandbox.world import World
 
-FAST = "1000"  # GoTo rate for tests that are not about the rate limit
+FAST = "1000"  # the product's GoTo rate for tests that are not about the rate limit
 
 
 class Harness:
@@ -43,12 +40,6 @@ class Harness:
 
     def entra_user(self, user_id: str) -> dict[str, Any]:
         return self.world.graph.tenant.user(user_id)
-
-
-@pytest.fixture
-def world(azurite: Azurite, graph_sim: GraphSimulator, goto_sim: GoToSimulator) -> World:
-    goto_sim.configure(rate_limit_per_second=float(FAST))
-    return World(azurite, graph_sim, goto_sim)
 
 
 @pytest.fixture
