@@ -76,7 +76,8 @@ class Tenant:
         """Replace the directory with `users` users and `groups` groups derived from `seed` alone.
 
         Users are enabled, each a direct member of 1 to 3 groups (when there are groups).
-        Nothing is assigned to the app: tests decide the scope.
+        Nothing is assigned to the app: tests decide the scope. Like `reset`, it makes every token
+        issued so far unknown (400 syncStateNotFound).
         """
         if users < 0 or groups < 0:
             raise ValueError("users and groups must be >= 0")

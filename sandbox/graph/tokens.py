@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 Resource = Literal["users", "groups"]
 # How many materialised result sets to keep; older ones' skip tokens become unknown.
-MAX_RESULT_SETS = 128
+MAX_RESULT_SETS = 32
 
 
 @dataclass(frozen=True)
