@@ -104,7 +104,9 @@ async def _apply(op: Operation, target: UserTarget, mapping: UserMapping) -> Out
         try:
             await target.update_user(op.target_id, op.values)
         except NotFoundError:
-            return await _create_or_adopt(op, target, mapping, note="the linked GoTo account was gone")
+            return await _create_or_adopt(
+                op, target, mapping, note="the linked GoTo account was gone", look_first=True
+            )
         return Outcome(op, AuditStatus.SUCCESS, "update", op.target_id, dict(op.desired))
     if op.action is Action.DISABLE:
         assert op.target_id is not None
@@ -136,10 +138,21 @@ async def _match(
 
 
 async def _create_or_adopt(
-    op: Operation, target: UserTarget, mapping: UserMapping, *, note: str | None = None
+    op: Operation,
+    target: UserTarget,
+    mapping: UserMapping,
+    *,
+    note: str | None = None,
+    look_first: bool = False,
 ) -> Outcome:
+    """Create, or adopt the account that already holds the matching value: never a duplicate.
+
+    A first create goes straight to POST (one request per new user): GoTo refuses a duplicate
+    userName with 409, and only then do we look the account up. `look_first` is for relinking,
+    where an account probably exists.
+    """
     desired = dict(op.desired)
-    found, matched_on = await _match(op, target, mapping)
+    found, matched_on = await _match(op, target, mapping) if look_first else (None, None)
     if found is None:
         try:
             created = await target.create_user(desired)
