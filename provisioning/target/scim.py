@@ -178,7 +178,13 @@ class ScimClient:
         response = await self._request("PATCH", _item(kind, resource_id), what=what, body=body)
         if not self.dialect.patch_returns_body or response.status_code == 204 or not response.content:
             return None
-        return _resource(response, what=what)
+        try:  # the change is made; an answer we cannot read must not turn it into a failure
+            return _resource(response, what=what)
+        except TargetError:
+            log.info(
+                "%s: HTTP %d without a readable resource; treating it as done", what, response.status_code
+            )
+            return None
 
     async def _delete(self, kind: str, resource_id: str) -> bool:
         what = f"delete {kind[:-1].lower()} {resource_id}"

@@ -90,3 +90,30 @@ async def test_ids_are_escaped_into_the_path() -> None:
 
     assert await client_for(httpx.MockTransport(handler)).get_user("a/b?c") is None
     assert seen == ["/identity/v1/Users/a%2Fb%3Fc"]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "answer", "expected"),
+    [
+        (
+            ScimDialect.goto(),
+            httpx.Response(200, json={"id": "u1", "active": False}),
+            {"id": "u1", "active": False},
+        ),
+        (ScimDialect.goto(), httpx.Response(204), None),
+        (ScimDialect.goto(), httpx.Response(200, text="OK"), None),
+        (ScimDialect.goto(), httpx.Response(200, json={"result": "ok"}), None),
+        (ScimDialect.rfc7644(), httpx.Response(200, json={"id": "u1", "active": False}), None),
+    ],
+    ids=["resource", "204", "not JSON", "not a resource", "body not read by a 204 dialect"],
+)
+async def test_a_successful_patch_never_fails_on_its_answer(
+    dialect: ScimDialect, answer: httpx.Response, expected: dict[str, object] | None
+) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: answer), base_url=BASE)
+    client = ScimClient(http, dialect=dialect, throttle=Throttle(rate_per_second=1000, burst=100))
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": False}],
+    }
+    assert await client.update_user("u1", body) == expected
