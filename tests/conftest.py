@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.graph_sim",
     "tests.fixtures.goto_sim",
     "tests.fixtures.world",
+    "tests.fixtures.scim2",
 ]

@@ -7,22 +7,16 @@ differ (PATCH 204 vs 200, Entra's member-removal form), each case states both ou
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.azurite import free_port
 from sandbox.goto import SANDBOX_GOTO_TOKEN, GoToSimulator
+from sandbox.scim2_server import Scim2Server
 from tests.fixtures.goto_sim import http_client
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -30,7 +24,6 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-SCIM2_TOKEN = "contract-token"
 
 
 @dataclass
@@ -41,43 +34,6 @@ class Peer:
     accepts_entra_member_remove: bool  # {"op":"Remove","path":"members","value":[...]}
 
 
-def _scim2_server_command(port: int) -> list[str]:
-    script = Path(sys.executable).with_name("scim2-server")
-    binary = str(script) if script.exists() else shutil.which("scim2-server")
-    if binary is None:
-        raise RuntimeError("scim2-server is not installed: pip install -e '.[dev]'")
-    return [
-        binary,
-        *("--hostname", "127.0.0.1", "--port", str(port)),
-        *("--bearer-token", SCIM2_TOKEN, "--dynamic-tenants"),
-    ]
-
-
-@pytest.fixture(scope="module")
-def scim2_server_url() -> Iterator[str]:
-    """One scim2-server process for the module; each test gets its own tenant, hence empty storage."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        _scim2_server_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"scim2-server exited with {process.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(params=["goto-simulator", "scim2-server"])
 def peer(request: pytest.FixtureRequest) -> Iterator[Peer]:
     if request.param == "goto-simulator":
@@ -86,8 +42,8 @@ def peer(request: pytest.FixtureRequest) -> Iterator[Peer]:
         with http_client(sim.scim_base_url, token=SANDBOX_GOTO_TOKEN) as client:
             yield Peer("goto-simulator", client, 200, True)
     else:
-        root = request.getfixturevalue("scim2_server_url")
-        with http_client(f"{root}/t{uuid.uuid4().hex}/v2", token=SCIM2_TOKEN) as client:
+        server: Scim2Server = request.getfixturevalue("scim2_server_process")
+        with http_client(server.new_tenant_url(), token=server.token) as client:
             yield Peer("scim2-server", client, 204, False)
 
 
