@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from provisioning.engine.apply import TargetUser
@@ -25,7 +26,8 @@ class ScimUserTarget:
             found = await self.client.find_user(user_name=str(value))
         else:
             query = eq_filter(path, value, dialect=self.client.dialect)
-            found = await anext(aiter(self.client.list_users(filter=query, page_size=10)), None)
+            async with aclosing(self.client.list_users(filter=query, page_size=10)) as pages:
+                found = await anext(aiter(pages), None)
         return self._view(found) if found is not None else None
 
     async def create_user(self, values: Mapping[str, Any]) -> TargetUser:

@@ -65,6 +65,7 @@ class GoToApp:
         self.faults = FaultInjector(seed=seed)
         self.faults.configure(**self._initial_faults)
         self.counters = RequestCounters()
+        self.rate_limited = RequestCounters()  # 429s from the bucket, per API (not faults)
         self.buckets = {
             "scim": TokenBucket(settings.rate_limit_per_second),
             "oauth": TokenBucket(settings.rate_limit_per_second),
@@ -171,8 +172,10 @@ class GoToApp:
         """Rate limit, then faults, then latency: what stands between a request and its handler."""
         wait = self.buckets[api].take()
         if wait is not None:
+            self.rate_limited.add(api)
             headers = {"Retry-After": retry_after_value(wait)} if self.settings.retry_after_header else {}
-            return _error(api, 429, "rate limit exceeded: 10 requests per second", headers)
+            limit = f"rate limit exceeded: {self.buckets[api].rate:g} requests per second"
+            return _error(api, 429, limit, headers)
         kind = self.faults.draw()
         config = self.faults.config
         if kind == "drop":

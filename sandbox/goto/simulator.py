@@ -95,6 +95,11 @@ class GoToSimulator:
         return self.app.counters
 
     @property
+    def rate_limited(self) -> RequestCounters:
+        """429s the token bucket answered, per API ("scim", "oauth"); injected faults are not in it."""
+        return self.app.rate_limited
+
+    @property
     def settings(self) -> SimulatorSettings:
         return self.app.settings
 
