@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -55,7 +55,7 @@ class ScimClient:
         """The user whose userName equals `user_name` (an exact-case match preferred), else None."""
         return await self._find("Users", "userName", user_name)
 
-    def list_users(self, *, filter: str | None = None, page_size: int = 100) -> AsyncIterator[Resource]:
+    def list_users(self, *, filter: str | None = None, page_size: int = 100) -> AsyncGenerator[Resource, None]:
         return self._list("Users", filter=filter, page_size=page_size)
 
     async def create_user(self, resource: Mapping[str, Any]) -> Resource:
@@ -86,7 +86,7 @@ class ScimClient:
     async def find_group(self, *, display_name: str) -> Resource | None:
         return await self._find("Groups", "displayName", display_name)
 
-    def list_groups(self, *, filter: str | None = None, page_size: int = 100) -> AsyncIterator[Resource]:
+    def list_groups(self, *, filter: str | None = None, page_size: int = 100) -> AsyncGenerator[Resource, None]:
         return self._list("Groups", filter=filter, page_size=page_size)
 
     async def create_group(self, resource: Mapping[str, Any]) -> Resource:
@@ -143,7 +143,7 @@ class ScimClient:
                 f"{what}: unreadable list response: {exc}", status=response.status_code
             ) from exc
 
-    async def _list(self, kind: str, *, filter: str | None, page_size: int) -> AsyncIterator[Resource]:
+    async def _list(self, kind: str, *, filter: str | None, page_size: int) -> AsyncGenerator[Resource, None]:
         """startIndex/count paging, advancing by what came back, until totalResults or an empty page."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
