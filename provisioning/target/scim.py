@@ -55,7 +55,9 @@ class ScimClient:
         """The user whose userName equals `user_name` (an exact-case match preferred), else None."""
         return await self._find("Users", "userName", user_name)
 
-    def list_users(self, *, filter: str | None = None, page_size: int = 100) -> AsyncGenerator[Resource, None]:
+    def list_users(
+        self, *, filter: str | None = None, page_size: int = 100
+    ) -> AsyncGenerator[Resource, None]:
         return self._list("Users", filter=filter, page_size=page_size)
 
     async def create_user(self, resource: Mapping[str, Any]) -> Resource:
@@ -86,7 +88,9 @@ class ScimClient:
     async def find_group(self, *, display_name: str) -> Resource | None:
         return await self._find("Groups", "displayName", display_name)
 
-    def list_groups(self, *, filter: str | None = None, page_size: int = 100) -> AsyncGenerator[Resource, None]:
+    def list_groups(
+        self, *, filter: str | None = None, page_size: int = 100
+    ) -> AsyncGenerator[Resource, None]:
         return self._list("Groups", filter=filter, page_size=page_size)
 
     async def create_group(self, resource: Mapping[str, Any]) -> Resource:
