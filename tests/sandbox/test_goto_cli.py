@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_module_runs_the_simulator_and_prints_its_url() -> None:
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
+    process = subprocess.Popen(
         [sys.executable, "-m", "sandbox.goto", "--port", str(port), "--rate", "50"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
