@@ -16,7 +16,7 @@ from sandbox.world import World, environment
 def functions() -> dict[str, Any]:
     from function_app import app
 
-    return {f.get_function_name(): f for f in app.get_functions()}  # get_functions() may run once only
+    return {str(f.get_function_name()): f for f in app.get_functions()}  # get_functions() may run once only
 
 
 def test_timer_binding_uses_the_schedule_setting(functions: dict[str, Any]) -> None:

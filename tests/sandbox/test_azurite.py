@@ -13,7 +13,7 @@ def test_batch_of_100_and_etag_guard(tables_connection_string: str, table_prefix
     table = service.create_table(f"{table_prefix}batch")
 
     operations = [("upsert", {"PartitionKey": "p", "RowKey": f"{i:03d}", "n": i}) for i in range(100)]
-    table.submit_transaction(operations)  # type: ignore[arg-type]
+    table.submit_transaction(operations)
     rows = list(table.query_entities("PartitionKey eq 'p'"))
     assert len(rows) == 100
     assert sorted(r["n"] for r in rows) == list(range(100))
