@@ -21,6 +21,30 @@ DEFAULT_SYNC_SCHEDULE = "0 */10 * * * *"
 DEFAULT_STATE_TABLE_PREFIX = "gotoprov"
 TABLES_ENDPOINT_SETTING = "AzureWebJobsStorage__tableServiceUri"
 
+# Every setting the product reads, in one place: infra/ must set each (a test checks for drift).
+SETTING_NAMES: tuple[str, ...] = (
+    "ENTRA_SERVICE_PRINCIPAL_ID",
+    "GRAPH_BASE_URL",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "GRAPH_ACCESS_TOKEN",
+    "GOTO_SCIM_BASE_URL",
+    "GOTO_ACCESS_TOKEN",
+    "GOTO_RATE_LIMIT_PER_SECOND",
+    "GOTO_SCIM_DIALECT",
+    "GOTO_MAX_CONCURRENCY",
+    "AzureWebJobsStorage",
+    TABLES_ENDPOINT_SETTING,
+    "STATE_TABLE_PREFIX",
+    "SYNC_SCHEDULE",
+)
+# Only for local sandboxes; a deployment must not set them (infra/ is checked for their absence).
+SANDBOX_ONLY_SETTINGS: frozenset[str] = frozenset({"GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"})
+SECRET_SETTINGS: frozenset[str] = frozenset(
+    {"AZURE_CLIENT_SECRET", "GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"}
+)
+
 _T = TypeVar("_T")
 _NCRONTAB_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?]+$")
 _TABLE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,39}$")

@@ -75,3 +75,27 @@ def test_tables_endpoint_with_managed_identity() -> None:
     s = load_settings(env)
     assert s.tables_endpoint == "https://acct.table.core.windows.net"
     assert s.tables_connection_string is None
+
+
+class _Recording(dict[str, str]):
+    """A settings mapping that remembers every name looked up."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+
+def test_setting_names_list_every_setting_read() -> None:
+    from provisioning.config import SETTING_NAMES
+
+    env = _Recording(GOOD)
+    load_settings(env)
+    assert env.read == set(SETTING_NAMES)
