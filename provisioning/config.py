@@ -9,7 +9,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -19,6 +19,8 @@ DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_GOTO_SCIM_BASE_URL = "https://api.getgo.com/identity/v1"
 DEFAULT_SYNC_SCHEDULE = "0 */10 * * * *"
 DEFAULT_STATE_TABLE_PREFIX = "gotoprov"
+DEFAULT_DEPROVISION_THRESHOLD = 500  # Entra's accidental-deletion default
+DEFAULT_CYCLE_TIME_BUDGET_SECONDS = 480.0  # stop cleanly well inside host.json's 10-minute functionTimeout
 TABLES_ENDPOINT_SETTING = "AzureWebJobsStorage__tableServiceUri"
 
 # Every setting the product reads, in one place: infra/ must set each (a test checks for drift).
@@ -38,6 +40,11 @@ SETTING_NAMES: tuple[str, ...] = (
     TABLES_ENDPOINT_SETTING,
     "STATE_TABLE_PREFIX",
     "SYNC_SCHEDULE",
+    "PROVISIONING_ENABLED",
+    "DRY_RUN",
+    "DEPROVISION_THRESHOLD",
+    "SKIP_OUT_OF_SCOPE_DELETIONS",
+    "CYCLE_TIME_BUDGET_SECONDS",
 )
 # Only for local sandboxes; a deployment must not set them (infra/ is checked for their absence).
 SANDBOX_ONLY_SETTINGS: frozenset[str] = frozenset({"GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"})
@@ -69,6 +76,11 @@ class Settings:
     goto_max_concurrency: int = 4
     sync_schedule: str = DEFAULT_SYNC_SCHEDULE
     state_table_prefix: str = DEFAULT_STATE_TABLE_PREFIX
+    provisioning_enabled: bool = True
+    dry_run: bool = False
+    deprovision_threshold: int = DEFAULT_DEPROVISION_THRESHOLD
+    skip_out_of_scope_deletions: bool = False
+    cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
 
     @property
     def graph_credential_kind(self) -> str:
@@ -170,6 +182,25 @@ def _connection_string(value: str) -> str:
     return value
 
 
+def _bool(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise ValueError(f"must be 0 or more, got {value!r}")
+    return number
+
+
 def _dialect(value: str) -> str:
     if value not in ("goto", "rfc7644"):
         raise ValueError(f"must be 'goto' or 'rfc7644', got {value!r}")
@@ -222,6 +253,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sync_schedule=r.required("SYNC_SCHEDULE", _ncrontab, DEFAULT_SYNC_SCHEDULE) or DEFAULT_SYNC_SCHEDULE,
         state_table_prefix=r.required("STATE_TABLE_PREFIX", _table_prefix, DEFAULT_STATE_TABLE_PREFIX)
         or DEFAULT_STATE_TABLE_PREFIX,
+    )
+    threshold = r.required("DEPROVISION_THRESHOLD", _non_negative_int, DEFAULT_DEPROVISION_THRESHOLD)
+    budget = r.required("CYCLE_TIME_BUDGET_SECONDS", _positive_float, DEFAULT_CYCLE_TIME_BUDGET_SECONDS)
+    settings = replace(
+        settings,
+        provisioning_enabled=bool(r.required("PROVISIONING_ENABLED", _bool, True)),
+        dry_run=bool(r.required("DRY_RUN", _bool, False)),
+        deprovision_threshold=DEFAULT_DEPROVISION_THRESHOLD if threshold is None else threshold,
+        skip_out_of_scope_deletions=bool(r.required("SKIP_OUT_OF_SCOPE_DELETIONS", _bool, False)),
+        cycle_time_budget_seconds=budget or DEFAULT_CYCLE_TIME_BUDGET_SECONDS,
     )
     if settings.goto_access_token is None:
         r.problems.append(

@@ -99,3 +99,46 @@ def test_setting_names_list_every_setting_read() -> None:
     env = _Recording(GOOD)
     load_settings(env)
     assert env.read == set(SETTING_NAMES)
+
+
+def test_safety_settings_defaults_and_parsing() -> None:
+    s = load_settings(GOOD)
+    assert (s.provisioning_enabled, s.dry_run, s.deprovision_threshold, s.skip_out_of_scope_deletions) == (
+        True,
+        False,
+        500,
+        False,
+    )
+    s = load_settings(
+        {
+            **GOOD,
+            "PROVISIONING_ENABLED": "false",
+            "DRY_RUN": "TRUE",
+            "DEPROVISION_THRESHOLD": "0",
+            "SKIP_OUT_OF_SCOPE_DELETIONS": "yes",
+            "CYCLE_TIME_BUDGET_SECONDS": "120",
+        }
+    )
+    assert (s.provisioning_enabled, s.dry_run, s.deprovision_threshold, s.skip_out_of_scope_deletions) == (
+        False,
+        True,
+        0,
+        True,
+    )
+    assert s.cycle_time_budget_seconds == 120.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PROVISIONING_ENABLED", "maybe", "true or false"),
+        ("DRY_RUN", "2", "true or false"),
+        ("DEPROVISION_THRESHOLD", "-1", "0 or more"),
+        ("DEPROVISION_THRESHOLD", "many", "whole number"),
+        ("CYCLE_TIME_BUDGET_SECONDS", "0", "positive"),
+    ],
+)
+def test_bad_safety_setting_is_named(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**GOOD, name: value})
+    assert caught.value.setting == name and message in str(caught.value)

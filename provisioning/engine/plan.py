@@ -67,7 +67,12 @@ class Operation:
     object_type: ObjectType = ObjectType.USER
 
 
-def plan_user(candidate: Candidate, mapping: UserMapping) -> Operation | None:
+SKIPPED_OUT_OF_SCOPE = "out of scope, but SKIP_OUT_OF_SCOPE_DELETIONS is on: the GoTo account is left active"
+
+
+def plan_user(
+    candidate: Candidate, mapping: UserMapping, *, skip_out_of_scope_deletions: bool = False
+) -> Operation | None:
     """The one operation this user needs now, or None when GoTo already matches."""
     link, scope, source = candidate.link, candidate.scope, candidate.source
     display = _display_name(source, link)
@@ -76,6 +81,9 @@ def plan_user(candidate: Candidate, mapping: UserMapping) -> Operation | None:
             return None
         return Operation(Action.DELETE, candidate.source_id, scope.reason, link.target_id, display)
     if not scope.in_scope:
+        if link is not None and link.active and skip_out_of_scope_deletions and scope.kind.out_of_scope:
+            reason = f"{scope.reason}; {SKIPPED_OUT_OF_SCOPE}"
+            return Operation(Action.SKIP, candidate.source_id, reason, link.target_id, display)
         if link is not None and link.active:
             change = Change("active", True, False)
             return Operation(

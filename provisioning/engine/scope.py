@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from provisioning.model import Assignment, RemovedReason
@@ -17,12 +18,28 @@ REASON_DEFAULT_ACCESS = "assigned only with the Default Access role, which is no
 REASON_DISABLED = "disabled in Entra (accountEnabled is false)"
 
 
+class ScopeKind(StrEnum):
+    """Why a user is (not) in scope; out-of-scope kinds are what SKIP_OUT_OF_SCOPE_DELETIONS spares."""
+
+    IN_SCOPE = "in-scope"
+    NOT_ASSIGNED = "not-assigned"
+    DEFAULT_ACCESS = "default-access"
+    DISABLED = "disabled"
+    SOFT_DELETED = "soft-deleted"
+    HARD_DELETED = "hard-deleted"
+
+    @property
+    def out_of_scope(self) -> bool:
+        return self in (ScopeKind.NOT_ASSIGNED, ScopeKind.DEFAULT_ACCESS)
+
+
 @dataclass(frozen=True, slots=True)
 class ScopeDecision:
     in_scope: bool
     reason: str
     assigned: bool  # assigned in any way, Default Access included: such users are worth a 'skipped' record
     app_role_id: str | None = None
+    kind: ScopeKind = ScopeKind.IN_SCOPE
 
 
 class AssignmentIndex:
@@ -67,16 +84,16 @@ def decide_scope(
     assignments = index.assignments_of(user_id)
     assigned = bool(assignments)
     if removed == "deleted":
-        return ScopeDecision(False, REASON_HARD_DELETED, assigned)
+        return ScopeDecision(False, REASON_HARD_DELETED, assigned, kind=ScopeKind.HARD_DELETED)
     if removed == "changed":
-        return ScopeDecision(False, REASON_SOFT_DELETED, assigned)
+        return ScopeDecision(False, REASON_SOFT_DELETED, assigned, kind=ScopeKind.SOFT_DELETED)
     if not assigned:
-        return ScopeDecision(False, REASON_NOT_ASSIGNED, False)
+        return ScopeDecision(False, REASON_NOT_ASSIGNED, False, kind=ScopeKind.NOT_ASSIGNED)
     best = assignments[0]
     if best.is_default_access:
-        return ScopeDecision(False, REASON_DEFAULT_ACCESS, True, best.app_role_id)
+        return ScopeDecision(False, REASON_DEFAULT_ACCESS, True, best.app_role_id, ScopeKind.DEFAULT_ACCESS)
     if source is not None and source.get("accountEnabled") is False:
-        return ScopeDecision(False, REASON_DISABLED, True, best.app_role_id)
+        return ScopeDecision(False, REASON_DISABLED, True, best.app_role_id, ScopeKind.DISABLED)
     if best.principal_type == "User":
         why = f"assigned directly with app role {best.app_role_id}"
     else:

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 from provisioning.engine.plan import Action, Candidate, Link, plan_user
-from provisioning.engine.scope import ScopeDecision
+from provisioning.engine.scope import ScopeDecision, ScopeKind
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, WORK_EMAIL
 
 IN = ScopeDecision(True, "assigned directly with app role r", True, "r")
-UNASSIGNED = ScopeDecision(False, "not assigned", False)
-DEFAULT_ACCESS = ScopeDecision(False, "default access", True)
-DISABLED = ScopeDecision(False, "disabled in Entra", True)
-DELETED = ScopeDecision(False, "hard-deleted in Entra", True)
+UNASSIGNED = ScopeDecision(False, "not assigned", False, kind=ScopeKind.NOT_ASSIGNED)
+DEFAULT_ACCESS = ScopeDecision(False, "default access", True, kind=ScopeKind.DEFAULT_ACCESS)
+DISABLED = ScopeDecision(False, "disabled in Entra", True, kind=ScopeKind.DISABLED)
+DELETED = ScopeDecision(False, "hard-deleted in Entra", True, kind=ScopeKind.HARD_DELETED)
 
 ALICE: dict[str, Any] = {
     "userPrincipalName": "alice@contoso.com",
@@ -87,7 +87,7 @@ def test_out_of_scope_with_active_link_is_disabled(scope: ScopeDecision) -> None
 
 
 def test_soft_deleted_is_disabled_not_deleted() -> None:
-    scope = ScopeDecision(False, "soft-deleted in Entra", True)
+    scope = ScopeDecision(False, "soft-deleted in Entra", True, kind=ScopeKind.SOFT_DELETED)
     op = plan_user(Candidate("u1", None, scope, _link(), removed="changed"), DEFAULT_USER_MAPPING)
     assert op is not None and op.action is Action.DISABLE
 
@@ -118,3 +118,18 @@ def test_unassigned_unknown_user_is_ignored() -> None:
 def test_in_scope_without_attributes_is_refused() -> None:
     with pytest.raises(ValueError, match="u1"):
         plan_user(Candidate("u1", None, IN, None), DEFAULT_USER_MAPPING)
+
+
+@pytest.mark.parametrize(("scope", "expected"), [(UNASSIGNED, Action.SKIP), (DEFAULT_ACCESS, Action.SKIP)])
+def test_skip_out_of_scope_deletions_spares_unassigned(scope: ScopeDecision, expected: Action) -> None:
+    op = plan_user(
+        Candidate("u1", ALICE, scope, _link()), DEFAULT_USER_MAPPING, skip_out_of_scope_deletions=True
+    )
+    assert op is not None and op.action is expected and "SKIP_OUT_OF_SCOPE_DELETIONS" in op.reason
+
+
+def test_skip_out_of_scope_deletions_still_disables_disabled_users() -> None:
+    op = plan_user(
+        Candidate("u1", ALICE, DISABLED, _link()), DEFAULT_USER_MAPPING, skip_out_of_scope_deletions=True
+    )
+    assert op is not None and op.action is Action.DISABLE
