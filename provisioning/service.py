@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from provisioning.config import Settings
-from provisioning.engine.cycle import CycleResult, Progress, SyncEngine
+from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, SyncEngine
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
@@ -50,6 +50,12 @@ class Services:
             service_principal_id=settings.service_principal_id,
             mapping=mapping,
             concurrency=settings.goto_max_concurrency,
+            options=EngineOptions(
+                provisioning_enabled=settings.provisioning_enabled,
+                deprovision_threshold=settings.deprovision_threshold,
+                skip_out_of_scope_deletions=settings.skip_out_of_scope_deletions,
+                time_budget_seconds=settings.cycle_time_budget_seconds,
+            ),
             progress=progress,
             request_counts=self.request_counts,
         )

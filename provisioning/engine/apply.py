@@ -187,7 +187,7 @@ def _failure(op: Operation, exc: TargetError) -> Outcome:
     return Outcome(
         op,
         AuditStatus.FAILURE,
-        _audit_action(op.action),
+        audit_action(op.action),
         op.target_id,
         error_code=f"GoTo{kind.__name__.removesuffix('Error')}" + (f"{exc.status}" if exc.status else ""),
         error_reason=detail,
@@ -195,5 +195,6 @@ def _failure(op: Operation, exc: TargetError) -> Outcome:
     )
 
 
-def _audit_action(action: Action) -> str:
+def audit_action(action: Action) -> str:
+    """The provisioningAction an operation is recorded under (Entra logs a skip as 'other')."""
     return "other" if action is Action.SKIP else action.value

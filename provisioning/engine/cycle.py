@@ -9,17 +9,21 @@ are successes).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from provisioning.engine.apply import Outcome, UserTarget, apply_operations
-from provisioning.engine.plan import Action, Candidate, Link, Operation, plan_user
+from provisioning.engine.apply import Outcome, UserTarget, apply_operations, audit_action
+from provisioning.engine.plan import Action, Candidate, Change, Link, Operation, plan_user
 from provisioning.engine.scope import AssignmentIndex, decide_scope
-from provisioning.errors import DeltaExpiredError
+from provisioning.errors import DeltaExpiredError, ProvisioningError, UnauthorizedError
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.model import (
     Assignment,
@@ -36,6 +40,34 @@ from provisioning.state.tables import TableState
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
+QUARANTINE = "quarantine"
+CHECKPOINT = "checkpoint"
+STAGED = "staged"  # deprovisions held for an admin (accidental-deletion threshold, empty source)
+PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
+QUARANTINE_RETRY_HOURS = 24  # a quarantined job runs once a day until a cycle succeeds
+FAILURE_QUARANTINE_SHARE = 0.4  # more than 40 % of a cycle's operations failing ...
+FAILURE_QUARANTINE_MINIMUM = 10  # ... out of at least this many
+LEASE_SECONDS = 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """The safety settings of a deployment (see provisioning.config.Settings)."""
+
+    provisioning_enabled: bool = True
+    deprovision_threshold: int = 500
+    skip_out_of_scope_deletions: bool = False
+    time_budget_seconds: float = 480.0
+
+
+class Notify(Protocol):
+    """Tells the admin about a condition (quarantine, staged deletes, credentials, failed objects)."""
+
+    async def __call__(self, condition: str, details: Mapping[str, Any]) -> None: ...
+
+
+class CycleSkipped(Exception):
+    """Raised inside a cycle to stop it without error (off, quarantined, lease held elsewhere)."""
 
 
 class Source(Protocol):
@@ -89,7 +121,7 @@ class _Groups:
 
 
 class SyncEngine:
-    """Runs cycles. The timer, the CLI and (later) HTTP routes all call `run_cycle`."""
+    """Runs cycles. The timer, the CLI and the HTTP routes all call the same methods."""
 
     def __init__(
         self,
@@ -100,8 +132,11 @@ class SyncEngine:
         service_principal_id: str,
         mapping: UserMapping = DEFAULT_USER_MAPPING,
         concurrency: int = 4,
+        options: EngineOptions | None = None,
         progress: Progress | None = None,
+        notify: Notify | None = None,
         request_counts: Callable[[], tuple[int, int]] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.source = source
         self.target = target
@@ -109,35 +144,88 @@ class SyncEngine:
         self.sp_id = service_principal_id
         self.mapping = mapping
         self.concurrency = concurrency
+        self.options = options or EngineOptions()
         self.progress: Progress = progress or _NoProgress()
+        self._notify = notify
         self._request_counts = request_counts
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._select = mapping.graph_select()
+        self._lease_lost = False
+
+    # the cycle -----------------------------------------------------------------------------------
 
     async def run_cycle(self, *, dry_run: bool = False, initiated_by: str = "timer") -> CycleResult:
         users_link = await self.state.get_watermark(USERS_WATERMARK)
         cycle = CycleRecord(
             id=str(uuid.uuid4()),
-            started=_now(),
+            started=self._clock().isoformat(),
             kind="initial" if users_link is None else "incremental",
             initiated_by=initiated_by,
             dry_run=dry_run,
         )
         result = CycleResult(cycle)
         counts: Counter[str] = Counter()
+        skipped = await self._skip_reason(dry_run=dry_run, initiated_by=initiated_by)
+        if (
+            skipped is None
+            and not dry_run
+            and not await self.state.acquire_lease(cycle.id, seconds=LEASE_SECONDS)
+        ):
+            skipped = "another cycle or on-demand provisioning holds the lease"
+        if skipped is not None:
+            cycle.status = f"skipped: {skipped}"
+            cycle.ended = self._clock().isoformat()
+            await self.state.upsert_cycle(cycle)
+            return result
+        renewer = None if dry_run else asyncio.create_task(self._keep_lease(cycle.id))
         try:
             await self._run(cycle, result, counts, users_link, dry_run=dry_run)
+        except UnauthorizedError as exc:
+            cycle.status, cycle.error = "failed", f"credentials: {exc}"[:2000]
+            await self._quarantine("credentials", str(exc))
+            raise
         except BaseException as exc:
-            cycle.status = "failed"
-            cycle.error = f"{type(exc).__name__}: {exc}"[:2000]
+            cycle.status, cycle.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
             raise
         finally:
-            cycle.ended = _now()
+            if renewer is not None:
+                renewer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewer
+                await self.state.release_lease(cycle.id)
+            cycle.ended = self._clock().isoformat()
             cycle.counts = dict(sorted(counts.items()))
             if self._request_counts is not None:
                 cycle.graph_requests, cycle.goto_requests = self._request_counts()
-            if not dry_run:
-                await self.state.upsert_cycle(cycle)
+            await self.state.upsert_cycle(cycle)
+        if not dry_run:
+            await self._settle_quarantine(result, counts)
         return result
+
+    async def _skip_reason(self, *, dry_run: bool, initiated_by: str) -> str | None:
+        """Off, or quarantined: cycles do nothing (a dry run may still preview)."""
+        if dry_run:
+            return None
+        if not self.options.provisioning_enabled:
+            return "off (PROVISIONING_ENABLED is false)"
+        quarantine = await self.state.get_control(QUARANTINE)
+        if quarantine is None:
+            return None
+        reason, since = quarantine.get("Reason"), quarantine.get("Since")
+        if reason in HELD_REASONS:
+            return f"quarantined ({reason}) since {since}: approve or reject the staged deprovisions"
+        last = datetime.fromisoformat(str(quarantine.get("LastAttempt") or since))
+        next_attempt = last + timedelta(hours=QUARANTINE_RETRY_HOURS)
+        if initiated_by == "timer" and self._clock() < next_attempt:
+            return f"quarantined ({reason}) since {since}; next attempt after {next_attempt.isoformat()}"
+        return None
+
+    async def _keep_lease(self, holder: str) -> None:
+        while True:
+            await asyncio.sleep(LEASE_SECONDS / 3)
+            if not await self.state.acquire_lease(holder, seconds=LEASE_SECONDS):
+                self._lease_lost = True
+                return
 
     async def _run(
         self,
@@ -148,47 +236,50 @@ class SyncEngine:
         *,
         dry_run: bool,
     ) -> None:
+        started = time.monotonic()
         previous = await self.state.list_assignments()
         current = [
             a for a in await self.source.list_assignments(self.sp_id) if a.principal_type in ("User", "Group")
         ]
         groups = await self._read_groups(previous, current)
         dirty = _assignment_dirty(previous, current) | groups.dirty
-        dirty |= set(await self.state.list_retries())
-
-        pages = self.source.iter_users_delta(link=users_link, select=self._select)
-        try:
-            first = await anext(pages)
-        except DeltaExpiredError:
-            cycle.kind = "resync"
-            pages = self.source.iter_users_delta(link=None, select=self._select)
-            first = await anext(pages)
+        dirty |= await self.state.due_retries(now=self._clock())
+        checkpoint = await self.state.get_control(CHECKPOINT)
+        held = await self._load_held(PENDING) if checkpoint else []
+        resume = str(checkpoint["UsersLink"]) if checkpoint else None
+        pages, first = await self._open_users_delta(cycle, resume, users_link)
 
         index: AssignmentIndex | None = None
         seen: set[str] = set()
         new_users_link: str | None = None
-
-        async def all_pages() -> AsyncIterator[DeltaPage[UserChange]]:
-            yield first
-            async for page in pages:
-                yield page
-
-        async for page in all_pages():
+        page: DeltaPage[UserChange] | None = first
+        while page is not None:
             self.progress.objects_read(len(page.items))
             if page.items:
                 index = index or await self._index(current, groups)
                 changes = _last_per_user(page.items)
                 seen.update(changes)
-                await self._process(cycle, result, counts, index, changes, dirty, dry_run=dry_run)
+                held += await self._process(cycle, result, counts, index, changes, dirty, dry_run=dry_run)
             if page.delta_link:
                 new_users_link = page.delta_link
+            elif (
+                page.next_link
+                and not dry_run
+                and time.monotonic() - started > self.options.time_budget_seconds
+            ):
+                await self._save_checkpoint(page.next_link, held)
+                cycle.status = "stopped at the time budget: the next cycle resumes from a checkpoint"
+                return
+            page = await anext(pages, None)
 
         rest = dirty - seen
         if rest:
             index = index or await self._index(current, groups)
-            await self._process(
-                cycle, result, counts, index, {i: None for i in sorted(rest)}, dirty, dry_run=dry_run
-            )
+            changes_rest: dict[str, UserChange | None] = dict.fromkeys(sorted(rest))
+            held += await self._process(cycle, result, counts, index, changes_rest, dirty, dry_run=dry_run)
+        if held:
+            index = index or await self._index(current, groups)
+            await self._deprovision(cycle, counts, index, held, dry_run=dry_run)
 
         result.failures = sum(n for key, n in counts.items() if key.endswith("/failure"))
         if dry_run:
@@ -202,9 +293,34 @@ class SyncEngine:
             await self.state.set_watermark(GROUPS_WATERMARK, groups.delta_link)
         if new_users_link:
             await self.state.set_watermark(USERS_WATERMARK, new_users_link)
+        if checkpoint:
+            await self.state.clear_held_operations(PENDING)
+            await self.state.delete_control(CHECKPOINT)
         cycle.status = "finished-with-failures" if result.failures else "succeeded"
 
-    # reading groups ------------------------------------------------------------------------------
+    async def _open_users_delta(
+        self, cycle: CycleRecord, resume: str | None, users_link: str | None
+    ) -> tuple[AsyncIterator[DeltaPage[UserChange]], DeltaPage[UserChange]]:
+        """Resume from a checkpoint, else the watermark, else (expired) a full resync."""
+        candidates = [link for link in (resume, users_link) if link] + [None]
+        for link in candidates:
+            pages = self.source.iter_users_delta(link=link, select=self._select)
+            try:
+                return pages, await anext(pages)
+            except DeltaExpiredError:
+                if link is None:
+                    raise
+        raise AssertionError("unreachable: the last candidate raises or returns")
+
+    async def _save_checkpoint(self, next_link: str, held: list[_Held]) -> None:
+        await self.state.clear_held_operations(PENDING)
+        await self.state.add_held_operations(PENDING, [_held_row(h) for h in held])
+        await self.state.set_control(CHECKPOINT, {"UsersLink": next_link, "Saved": self._clock().isoformat()})
+
+    async def _load_held(self, kind: str) -> list[_Held]:
+        rows = await self.state.list_held_operations(kind)
+        links = await self.state.get_links([str(r["SourceId"]) for r in rows])
+        return [_held_from_row(r, links.get(str(r["SourceId"]))) for r in rows]
 
     async def _read_groups(self, previous: list[Assignment], current: list[Assignment]) -> _Groups:
         before = {a.principal_id for a in previous if a.principal_type == "Group"}
@@ -277,16 +393,18 @@ class SyncEngine:
         dirty: set[str],
         *,
         dry_run: bool,
-    ) -> None:
+    ) -> list[_Held]:
+        """Plan a batch; apply creates and updates now; hand back disables and deletes for the end."""
         relevant = [
             i
             for i, c in changes.items()
             if index.is_assigned(i) or i in dirty or (c is not None and c.removed)
         ]
         if not relevant:
-            return
+            return []
         links = await self.state.get_links(relevant)
         operations: list[Operation] = []
+        held: list[_Held] = []
         refreshed: list[Link] = []
         snapshots: dict[str, dict[str, Any]] = {}
         for user_id in relevant:
@@ -296,10 +414,14 @@ class SyncEngine:
             candidate = await self._candidate(user_id, change, link, index)
             if candidate is None:
                 continue
-            op = plan_user(candidate, self.mapping)
+            op = plan_user(
+                candidate, self.mapping, skip_out_of_scope_deletions=self.options.skip_out_of_scope_deletions
+            )
             if candidate.source is not None:
                 snapshots[user_id] = dict(candidate.source)
-            if op is not None:
+            if op is not None and op.action in DEPROVISIONS:
+                held.append(_Held(op, link, snapshots.get(user_id)))
+            elif op is not None:
                 operations.append(op)
             elif link is not None and candidate.source is not None and dict(candidate.source) != link.source:
                 link.source = dict(candidate.source)
@@ -307,9 +429,10 @@ class SyncEngine:
         result.planned.extend(operations)
         self.progress.operations_planned(len(operations))
         if dry_run:
-            for op in operations:
-                counts[f"{op.action.value}/planned"] += 1
-            return
+            await self._record_dry_run(cycle, counts, operations)
+            return held
+        if self._lease_lost:
+            raise LeaseLostError("the single-flight lease was lost; stopping before writing to GoTo")
         outcomes = await apply_operations(
             operations,
             self.target,
@@ -318,6 +441,129 @@ class SyncEngine:
             on_done=self.progress.operation_done,
         )
         await self._record(cycle, counts, outcomes, links, refreshed, snapshots)
+        return held
+
+    async def _deprovision(
+        self,
+        cycle: CycleRecord,
+        counts: Counter[str],
+        index: AssignmentIndex,
+        held: list[_Held],
+        *,
+        dry_run: bool,
+    ) -> None:
+        """Disables and deletes run last, and only when the source read looks sane and the count is sane."""
+        operations = [h.operation for h in held]
+        guard: tuple[str, str] | None = None
+        if index.provisionable_user_count() == 0:
+            guard = ("empty-source", "the read found no assigned user while provisioned accounts exist")
+        elif len(held) > self.options.deprovision_threshold:
+            limit = self.options.deprovision_threshold
+            guard = ("too-many-deletes", f"{len(held)} disables/deletes exceed DEPROVISION_THRESHOLD={limit}")
+        if dry_run:
+            await self._record_dry_run(cycle, counts, operations, note=guard[1] if guard else None)
+            return
+        if guard is not None:
+            reason, detail = guard
+            await self.state.add_held_operations(STAGED, [_held_row(h) for h in held])
+            records = [_staged_audit(cycle, op, detail) for op in operations]
+            counts["stagedDelete/skipped"] += len(records)
+            await self.state.add_audit_records(records)
+            await self._quarantine(reason, detail)
+            await self._tell("staged_deletes", {"reason": reason, "detail": detail, "count": len(held)})
+            return
+        if self._lease_lost:
+            raise LeaseLostError("the single-flight lease was lost; stopping before writing to GoTo")
+        result_planned = [h.operation for h in held]
+        self.progress.operations_planned(len(result_planned))
+        outcomes = await apply_operations(
+            result_planned,
+            self.target,
+            self.mapping,
+            concurrency=self.concurrency,
+            on_done=self.progress.operation_done,
+        )
+        links = {h.operation.source_id: h.link for h in held if h.link is not None}
+        snapshots = {h.operation.source_id: h.snapshot for h in held if h.snapshot}
+        await self._record(cycle, counts, outcomes, links, [], snapshots)
+
+    # staged deprovisions: an admin approves or rejects them ----------------------------------------
+
+    async def list_staged(self) -> list[Operation]:
+        return [h.operation for h in await self._load_held(STAGED)]
+
+    async def settle_staged(self, *, approve: bool, initiated_by: str = "admin") -> CycleResult:
+        """Approve (apply) or reject (drop) every staged deprovision, then lift that quarantine."""
+        cycle = CycleRecord(
+            id=str(uuid.uuid4()),
+            started=self._clock().isoformat(),
+            kind="staged-approval" if approve else "staged-rejection",
+            initiated_by=initiated_by,
+        )
+        result, counts = CycleResult(cycle), Counter[str]()
+        if not await self.state.acquire_lease(cycle.id, seconds=LEASE_SECONDS):
+            raise LeaseHeldError("a cycle is running; try again when it has finished")
+        try:
+            held = await self._load_held(STAGED)
+            result.planned = [h.operation for h in held]
+            if approve:
+                outcomes = await apply_operations(
+                    result.planned, self.target, self.mapping, concurrency=self.concurrency
+                )
+                links = {h.operation.source_id: h.link for h in held if h.link is not None}
+                await self._record(cycle, counts, outcomes, links, [], {})
+            else:
+                records = [_rejected_audit(cycle, h.operation) for h in held]
+                counts["other/skipped"] += len(records)
+                await self.state.add_audit_records(records)
+            await self.state.clear_held_operations(STAGED)
+            quarantine = await self.state.get_control(QUARANTINE)
+            if quarantine is not None and quarantine.get("Reason") in HELD_REASONS:
+                await self.state.delete_control(QUARANTINE)
+            result.failures = sum(n for key, n in counts.items() if key.endswith("/failure"))
+            cycle.status = "finished-with-failures" if result.failures else "succeeded"
+        finally:
+            await self.state.release_lease(cycle.id)
+            cycle.ended = self._clock().isoformat()
+            cycle.counts = dict(sorted(counts.items()))
+            await self.state.upsert_cycle(cycle)
+        return result
+
+    # quarantine ------------------------------------------------------------------------------------
+
+    async def _quarantine(self, reason: str, detail: str) -> None:
+        now = self._clock().isoformat()
+        existing = await self.state.get_control(QUARANTINE)
+        since = existing.get("Since") if existing and existing.get("Reason") == reason else now
+        await self.state.set_control(
+            QUARANTINE, {"Reason": reason, "Since": since, "LastAttempt": now, "Detail": detail[:1000]}
+        )
+        if reason == "credentials":
+            await self._tell("credentials", {"detail": detail})
+        await self._tell("quarantine", {"reason": reason, "since": since, "detail": detail})
+
+    async def _settle_quarantine(self, result: CycleResult, counts: Counter[str]) -> None:
+        """More than 40 % of at least 10 operations failing quarantines; a good cycle lifts it."""
+        if result.cycle.status.startswith("stopped"):
+            return
+        operations = sum(n for key, n in counts.items() if not key.endswith("/skipped"))
+        if (
+            operations >= FAILURE_QUARANTINE_MINIMUM
+            and result.failures > FAILURE_QUARANTINE_SHARE * operations
+        ):
+            await self._quarantine(
+                "too-many-failures", f"{result.failures} of {operations} operations failed"
+            )
+            return
+        if result.failures:
+            await self._tell("failed_objects", {"cycle": result.cycle.id, "failures": result.failures})
+        quarantine = await self.state.get_control(QUARANTINE)
+        if quarantine is not None and quarantine.get("Reason") not in HELD_REASONS:
+            await self.state.delete_control(QUARANTINE)
+
+    async def _tell(self, condition: str, details: Mapping[str, Any]) -> None:
+        if self._notify is not None:
+            await self._notify(condition, details)
 
     async def _candidate(
         self, user_id: str, change: UserChange | None, link: Link | None, index: AssignmentIndex
@@ -337,14 +583,30 @@ class SyncEngine:
                 scope = decide_scope(user_id, index, source=source, removed=None)
         return Candidate(user_id, source or None, scope, link, removed)
 
+    async def _record_dry_run(
+        self,
+        cycle: CycleRecord,
+        counts: Counter[str],
+        operations: Sequence[Operation],
+        *,
+        note: str | None = None,
+    ) -> None:
+        records = []
+        for op in operations:
+            counts[f"{op.action.value}/planned"] += 1
+            reason = f"dry run, nothing written: {op.reason}" + (f"; would be held: {note}" if note else "")
+            outcome = Outcome(op, AuditStatus.SKIPPED, audit_action(op.action), op.target_id)
+            records.append(replace(_audit(cycle, outcome), reason=reason))
+        await self.state.add_audit_records(records)
+
     async def _record(
         self,
         cycle: CycleRecord,
         counts: Counter[str],
         outcomes: Sequence[Outcome],
-        links: Mapping[str, Link],
+        links: Mapping[str, Link | None],
         refreshed: list[Link],
-        snapshots: Mapping[str, dict[str, Any]],
+        snapshots: Mapping[str, dict[str, Any] | None],
     ) -> None:
         records: list[AuditRecord] = []
         upserts: list[Link] = list(refreshed)
@@ -375,9 +637,69 @@ class SyncEngine:
             await self.state.delete_links(deleted)
         await self.state.add_audit_records(records)
         if failures:
-            await self.state.record_failures(failures)
+            await self.state.record_failures(failures, now=self._clock())
         if succeeded:
             await self.state.clear_retries(succeeded)
+
+
+HELD_REASONS = ("too-many-deletes", "empty-source")
+DEPROVISIONS = (Action.DISABLE, Action.DELETE)
+
+
+class LeaseLostError(ProvisioningError):
+    """Another instance took the single-flight lease: stop before writing anything more."""
+
+
+class LeaseHeldError(ProvisioningError):
+    """The single-flight lease is held by a running cycle."""
+
+
+@dataclass(slots=True)
+class _Held:
+    """A disable or delete waiting for the end of the cycle (or for an admin, when staged)."""
+
+    operation: Operation
+    link: Link | None
+    snapshot: dict[str, Any] | None = None
+
+
+def _held_row(held: _Held) -> dict[str, Any]:
+    op = held.operation
+    return {
+        "SourceId": op.source_id,
+        "Action": op.action.value,
+        "TargetId": op.target_id or "",
+        "Reason": op.reason,
+        "DisplayName": op.display_name or "",
+        "Changes": json.dumps([[c.path, c.old, c.new] for c in op.changes]),
+    }
+
+
+def _held_from_row(row: Mapping[str, Any], link: Link | None) -> _Held:
+    changes = tuple(Change(path, old, new) for path, old, new in json.loads(str(row.get("Changes") or "[]")))
+    op = Operation(
+        Action(str(row["Action"])),
+        str(row["SourceId"]),
+        str(row["Reason"]),
+        str(row.get("TargetId") or "") or None,
+        str(row.get("DisplayName") or "") or None,
+        {c.path: c.new for c in changes},
+        changes,
+    )
+    return _Held(op, link)
+
+
+def _staged_audit(cycle: CycleRecord, op: Operation, detail: str) -> AuditRecord:
+    outcome = Outcome(op, AuditStatus.SKIPPED, "stagedDelete", op.target_id)
+    reason = f"{op.reason}; held for an admin: {detail} (POST /api/staged/approve or /api/staged/reject)"
+    return replace(_audit(cycle, outcome), reason=reason)
+
+
+def _rejected_audit(cycle: CycleRecord, op: Operation) -> AuditRecord:
+    outcome = Outcome(op, AuditStatus.SKIPPED, "other", op.target_id)
+    return replace(
+        _audit(cycle, outcome), reason=f"staged {op.action.value} rejected by an admin: {op.reason}"
+    )
 
 
 def _assignment_dirty(previous: Iterable[Assignment], current: Iterable[Assignment]) -> set[str]:

@@ -63,6 +63,16 @@ class AssignmentIndex:
     def assigned_group_ids(self) -> set[str]:
         return set(self.by_group)
 
+    def provisionable_user_count(self) -> int:
+        """Users assigned with a real role, directly or through a group (before enabled/deleted checks)."""
+        users = {
+            a.principal_id for a in self.assignments if a.principal_type == "User" and not a.is_default_access
+        }
+        for group_id, assignments in self.by_group.items():
+            if any(not a.is_default_access for a in assignments):
+                users |= {u for u, groups in self.user_groups.items() if group_id in groups}
+        return len(users)
+
     def is_assigned(self, user_id: str) -> bool:
         return user_id in self.direct or user_id in self.user_groups
 

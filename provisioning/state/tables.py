@@ -13,10 +13,12 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from provisioning.engine.plan import Link
@@ -30,6 +32,8 @@ from provisioning.model import (
 )
 
 BATCH_LIMIT = 100
+# Entra's retry ladder: the next cycle, then about 6, 12, 24, 48, 96 and 168 hours, then given up.
+RETRY_LADDER_HOURS: tuple[float, ...] = (0, 6, 12, 24, 48, 96, 168)
 _MAX_TICKS = 10**19  # inverted timestamps sort newest first
 _READ_CONCURRENCY = 16
 
@@ -220,20 +224,35 @@ class TableState:
         query = self._t("state").query_entities("PartitionKey eq 'retry'")
         return {e["RowKey"]: dict(e) async for e in query}
 
-    async def record_failures(self, failures: Mapping[str, str]) -> None:
+    async def record_failures(self, failures: Mapping[str, str], *, now: datetime | None = None) -> None:
+        """Climb each object's retry ladder: next cycle, then ~6, 12, 24, 48, 96, 168 h, then give up."""
+        moment = now or datetime.now(UTC)
         existing = await self.list_retries()
         ops: list[Any] = []
         for source_id, error in failures.items():
             attempts = int(existing.get(source_id, {}).get("Attempts", 0)) + 1
+            given_up = attempts > len(RETRY_LADDER_HOURS)
+            wait = timedelta(hours=RETRY_LADDER_HOURS[min(attempts, len(RETRY_LADDER_HOURS)) - 1])
             entity = {
                 "PartitionKey": "retry",
                 "RowKey": _key(source_id),
                 "Attempts": attempts,
                 "Error": error[:1000],
+                "LastFailure": moment.isoformat(),
+                "NextAttempt": (moment + wait).isoformat(),
+                "GivenUp": given_up,
             }
-            entity["LastFailure"] = _now()
             ops.append(("upsert", entity))
         await self._submit("state", ops)
+
+    async def due_retries(self, *, now: datetime | None = None) -> set[str]:
+        """Objects whose next rung has come; given-up objects wait for on-demand provisioning or restart."""
+        moment = (now or datetime.now(UTC)).isoformat()
+        return {
+            source_id
+            for source_id, row in (await self.list_retries()).items()
+            if not row.get("GivenUp") and str(row.get("NextAttempt", "")) <= moment
+        }
 
     async def clear_retries(self, source_ids: Iterable[str]) -> None:
         existing = await self.list_retries()
@@ -241,6 +260,88 @@ class TableState:
             ("delete", {"PartitionKey": "retry", "RowKey": i}) for i in set(source_ids) if i in existing
         ]
         await self._submit("state", ops)
+
+    # control rows: quarantine, checkpoint, lease ----------------------------------------------------
+
+    async def get_control(self, name: str) -> dict[str, Any] | None:
+        try:
+            return dict(await self._t("state").get_entity("control", _key(name)))
+        except ResourceNotFoundError:
+            return None
+
+    async def set_control(self, name: str, values: Mapping[str, Any]) -> None:
+        entity = {"PartitionKey": "control", "RowKey": _key(name), **values, "Updated": _now()}
+        await self._t("state").upsert_entity({k: v for k, v in entity.items() if v is not None})
+
+    async def delete_control(self, name: str) -> None:
+        await self._t("state").delete_entity("control", _key(name))
+
+    async def acquire_lease(self, holder: str, *, seconds: float, now: datetime | None = None) -> bool:
+        """Single flight: take (or renew) the lease row unless another live holder has it.
+
+        Creation is guarded by uniqueness, takeover of an expired lease by the row's ETag, so two
+        instances racing for it cannot both win; a crashed holder's lease simply expires.
+        """
+        moment = now or datetime.now(UTC)
+        row = {
+            "PartitionKey": "control",
+            "RowKey": "lease",
+            "Holder": holder,
+            "Expires": (moment + timedelta(seconds=seconds)).isoformat(),
+        }
+        table = self._t("state")
+        try:
+            current = await table.get_entity("control", "lease")
+        except ResourceNotFoundError:
+            try:
+                await table.create_entity(row)
+                return True
+            except ResourceExistsError:
+                return False
+        if current.get("Holder") != holder and str(current.get("Expires", "")) > moment.isoformat():
+            return False
+        try:
+            await table.update_entity(
+                row,
+                mode=UpdateMode.REPLACE,
+                etag=current.metadata["etag"],
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except (ResourceModifiedError, ResourceNotFoundError):
+            return False
+        return True
+
+    async def release_lease(self, holder: str) -> None:
+        table = self._t("state")
+        try:
+            current = await table.get_entity("control", "lease")
+        except ResourceNotFoundError:
+            return
+        if current.get("Holder") == holder:
+            with contextlib.suppress(ResourceModifiedError, ResourceNotFoundError):
+                await table.delete_entity(
+                    "control",
+                    "lease",
+                    etag=current.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )
+
+    # operations held back: staged (awaiting an admin) or pending (carried over a checkpoint) --------
+
+    async def add_held_operations(self, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        ops = [
+            ("upsert", {**row, "PartitionKey": _key(kind), "RowKey": _key(str(row["SourceId"]))})
+            for row in rows
+        ]
+        await self._submit("state", ops)
+
+    async def list_held_operations(self, kind: str) -> list[dict[str, Any]]:
+        query = self._t("state").query_entities("PartitionKey eq @pk", parameters={"pk": _key(kind)})
+        return [dict(e) async for e in query]
+
+    async def clear_held_operations(self, kind: str) -> None:
+        rows = await self.list_held_operations(kind)
+        await self._submit("state", [("delete", {"PartitionKey": kind, "RowKey": r["RowKey"]}) for r in rows])
 
     # audit records and cycles --------------------------------------------------------------------
 

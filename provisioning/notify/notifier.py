@@ -1,0 +1,175 @@
+"""Notifier: mail a condition at most once per day, and never let mail break a sync cycle.
+
+The cycle calls `notify` and moves on: every failure (SMTP down, bad password, Table Storage
+unreachable) is logged without secrets and answered with False. The table `{prefix}notify` is
+created on first use, inside that guard, so even a storage outage at start-up costs only the mail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from azure.data.tables.aio import TableClient, TableServiceClient
+
+from provisioning.notify.ledger import DEFAULT_CLAIM_TIMEOUT, Claim, DailyLedger
+from provisioning.notify.messages import Condition, Mail, redact
+from provisioning.notify.sender import EmailSender, SmtpSender
+from provisioning.notify.settings import NotificationSettings
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIX = "notify"
+_CONDITION_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+_off_announced = False
+
+
+class Notifier:
+    """Sends notification mails through `sender`, deduplicated per condition per UTC day.
+
+    `condition` is normally a `Condition`; a caller may qualify it (e.g. "credentials:goto") to keep
+    separate daily allowances for separate causes.
+    """
+
+    def __init__(
+        self,
+        settings: NotificationSettings,
+        service: TableServiceClient | None,
+        *,
+        prefix: str,
+        sender: EmailSender | None = None,
+        claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    ) -> None:
+        self._settings = settings
+        self._service = service
+        self._table_name = prefix + TABLE_SUFFIX
+        self._sender: EmailSender | None = sender
+        if sender is None and settings.enabled:
+            self._sender = SmtpSender(settings)
+        self._claim_timeout = claim_timeout
+        self._table: TableClient | None = None
+        self._ledger: DailyLedger | None = None
+        self._opening = asyncio.Lock()
+
+    @classmethod
+    def from_connection_string(
+        cls,
+        settings: NotificationSettings,
+        connection_string: str,
+        *,
+        prefix: str,
+        sender: EmailSender | None = None,
+        claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    ) -> Notifier:
+        service = TableServiceClient.from_connection_string(connection_string) if settings.enabled else None
+        return cls(settings, service, prefix=prefix, sender=sender, claim_timeout=claim_timeout)
+
+    @classmethod
+    def from_endpoint(
+        cls,
+        settings: NotificationSettings,
+        endpoint: str,
+        *,
+        credential: Any,
+        prefix: str,
+        sender: EmailSender | None = None,
+        claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+    ) -> Notifier:
+        service = TableServiceClient(endpoint=endpoint, credential=credential) if settings.enabled else None
+        return cls(settings, service, prefix=prefix, sender=sender, claim_timeout=claim_timeout)
+
+    def __repr__(self) -> str:
+        state = f"to {len(self._settings.recipients)} recipient(s)" if self.enabled else "off"
+        return f"Notifier({state}, table={self._table_name!r}, sender={self._sender!r})"
+
+    @property
+    def enabled(self) -> bool:
+        return self._settings.enabled and self._service is not None and self._sender is not None
+
+    async def close(self) -> None:
+        if self._table is not None:
+            await self._table.close()
+        if self._service is not None:
+            await self._service.close()
+
+    async def __aenter__(self) -> Notifier:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def notify(self, condition: Condition | str, message: Mail, *, now: datetime | None = None) -> bool:
+        """Send `message` unless this condition was mailed today. True only if a mail went out."""
+        if not self.enabled or self._sender is None:
+            _announce_off()
+            return False
+        key = str(condition)
+        if not _CONDITION_KEY.match(key):
+            log.error("notification condition %r is not a valid key; nothing sent", key)
+            return False
+        moment = now or datetime.now(UTC)
+        try:
+            ledger = await self._open()
+            claim = await ledger.claim(key, moment)
+        except Exception as exc:
+            log.warning(
+                "notification %r not sent: the notification table is unavailable (%s)", key, self._brief(exc)
+            )
+            return False
+        if claim is None:
+            log.info("notification %r already sent today; suppressed", key)
+            return False
+        try:
+            await self._sender.send(message)
+        except Exception as exc:
+            log.warning("notification %r not sent: %s", key, self._brief(exc))
+            await self._give_back(ledger, claim, key)
+            return False
+        try:
+            if not await ledger.confirm(claim, moment):
+                log.warning("notification %r sent, but another instance took its claim over meanwhile", key)
+        except Exception as exc:
+            log.warning("notification %r sent, but recording it failed (%s)", key, self._brief(exc))
+        log.info(
+            "notification %r sent to %d recipient(s): %s",
+            key,
+            len(self._settings.recipients),
+            message.subject,
+        )
+        return True
+
+    def _brief(self, exc: BaseException) -> str:
+        """One line for a log: the error's type and message, with anything secret-looking blanked."""
+        text = redact(" ".join(str(exc).split()))
+        if self._settings.smtp_password:
+            text = text.replace(self._settings.smtp_password, "[redacted]")
+        if len(text) > 300:
+            text = text[:299] + "…"
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    async def _open(self) -> DailyLedger:
+        async with self._opening:
+            if self._ledger is None:
+                assert self._service is not None
+                self._table = await self._service.create_table_if_not_exists(self._table_name)
+                self._ledger = DailyLedger(self._table, claim_timeout=self._claim_timeout)
+            return self._ledger
+
+    async def _give_back(self, ledger: DailyLedger, claim: Claim, key: str) -> None:
+        try:
+            await ledger.release(claim)
+        except Exception as exc:
+            log.warning(
+                "notification %r: could not release its claim for a retry today (%s)", key, self._brief(exc)
+            )
+
+
+def _announce_off() -> None:
+    """Say once per process that notifications are off, not once per cycle."""
+    global _off_announced
+    if not _off_announced:
+        _off_announced = True
+        log.info("failure notifications are off (NOTIFICATION_EMAIL is not set)")
