@@ -107,7 +107,7 @@ class Notifier:
             _announce_off()
             return False
         key = str(condition)
-        if not _CONDITION_KEY.match(key):
+        if not _CONDITION_KEY.fullmatch(key):
             log.error("notification condition %r is not a valid key; nothing sent", key)
             return False
         moment = now or datetime.now(UTC)

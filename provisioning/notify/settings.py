@@ -66,7 +66,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _address(value: str) -> str:
-    if not _ADDRESS.match(value) or ".." in value:
+    if not _ADDRESS.fullmatch(value) or ".." in value:
         raise ValueError(f"must be a plain e-mail address like ops@contoso.com, got {value!r}")
     return value
 
@@ -76,7 +76,7 @@ def _host(value: str) -> str:
         raise ValueError(f"must be a host name only (no scheme or path), got {value!r}")
     if ":" in value and not _is_ip(value):
         raise ValueError(f"must be a host name only; put the port in SMTP_PORT, got {value!r}")
-    if not (_is_ip(value) or _HOSTNAME.match(value)):
+    if not (_is_ip(value) or _HOSTNAME.fullmatch(value)):
         raise ValueError(f"must be a host name or IP address, got {value!r}")
     return value
 

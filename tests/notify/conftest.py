@@ -116,7 +116,7 @@ def smtp_server(start_smtp: StartSmtp) -> SmtpServer:
 
 
 @dataclass(frozen=True)
-class TestCertificate:
+class SelfSignedCertificate:
     cert_path: Path
     key_path: Path
     pem: bytes
@@ -132,7 +132,7 @@ class TestCertificate:
 
 
 @pytest.fixture(scope="session")
-def test_certificate(tmp_path_factory: pytest.TempPathFactory) -> TestCertificate:
+def test_certificate(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCertificate:
     """A self-signed certificate for 127.0.0.1 and localhost, generated now (nothing checked in)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "goto-provisioning test SMTP")])
@@ -167,7 +167,7 @@ def test_certificate(tmp_path_factory: pytest.TempPathFactory) -> TestCertificat
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    return TestCertificate(cert_path, key_path, pem)
+    return SelfSignedCertificate(cert_path, key_path, pem)
 
 
 def settings_for(
