@@ -6,9 +6,10 @@ each cycle records what it cost.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -42,6 +43,7 @@ class Services:
         *,
         mapping: UserMapping = DEFAULT_USER_MAPPING,
         progress: Progress | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> SyncEngine:
         return SyncEngine(
             source=self.source,
@@ -58,6 +60,7 @@ class Services:
             ),
             progress=progress,
             request_counts=self.request_counts,
+            clock=clock,
         )
 
     def request_counts(self) -> tuple[int, int]:
@@ -131,7 +134,16 @@ async def run_sync(
     progress: Progress | None = None,
     initiated_by: str = "timer",
 ) -> CycleResult:
-    """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run."""
+    """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run.
+
+    `DRY_RUN=true` makes every cycle a dry run, whatever the caller asked.
+    """
     async with open_services(settings) as services:
         engine = services.engine(settings, progress=progress)
-        return await engine.run_cycle(dry_run=dry_run, initiated_by=initiated_by)
+        return await engine.run_cycle(dry_run=dry_run or settings.dry_run, initiated_by=initiated_by)
+
+
+async def settle_staged(settings: Settings, *, approve: bool, initiated_by: str = "admin") -> CycleResult:
+    """Apply (approve) or drop (reject) the deprovisions held by the accidental-deletion guard."""
+    async with open_services(settings) as services:
+        return await services.engine(settings).settle_staged(approve=approve, initiated_by=initiated_by)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from provisioning.config import load_settings
 from provisioning.engine.cycle import CycleResult
 from provisioning.model import AuditRecord
-from provisioning.service import run_sync
+from provisioning.service import open_services, run_sync, settle_staged
 from provisioning.state.tables import TableState
 from sandbox.world import World
 
@@ -26,6 +28,32 @@ class Harness:
     async def cycle(self, *, dry_run: bool = False, **env: str) -> CycleResult:
         settings = load_settings({**self.env, **env})
         return await run_sync(settings, dry_run=dry_run, initiated_by="test")
+
+    async def timer(self, *, at: datetime | None = None, **env: str) -> CycleResult:
+        """A cycle as the timer runs it, optionally at a chosen moment (quarantine, retry ladder)."""
+        settings = load_settings({**self.env, **env})
+        async with open_services(settings) as services:
+            engine = services.engine(settings, clock=(lambda: at) if at else None)
+            return await engine.run_cycle(dry_run=settings.dry_run, initiated_by="timer")
+
+    async def settle(self, *, approve: bool) -> CycleResult:
+        return await settle_staged(load_settings(self.env), approve=approve)
+
+    async def state(self) -> AsyncIterator[TableState]:
+        async with TableState.from_connection_string(
+            self.world.azurite.connection_string, prefix=self.world.table_prefix
+        ) as state:
+            yield state
+
+    async def control(self, name: str) -> dict[str, Any] | None:
+        async for state in self.state():
+            return await state.get_control(name)
+        return None
+
+    async def watermark(self, name: str) -> str | None:
+        async for state in self.state():
+            return await state.get_watermark(name)
+        return None
 
     async def audit(self, result: CycleResult) -> list[AuditRecord]:
         async with TableState.from_connection_string(

@@ -1,0 +1,71 @@
+"""Accidental-deletion threshold: over DEPROVISION_THRESHOLD disables/deletes in one cycle, none run;
+they are staged, the job is quarantined, and an admin approves or rejects them."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.graph import APP_ROLE_USER_ID
+from tests.e2e.conftest import Harness
+
+
+def _active(harness: Harness) -> int:
+    return sum(1 for u in harness.goto_users().values() if u.get("active"))
+
+
+@pytest.mark.parametrize("approve", [True, False], ids=["approve", "reject"])
+async def test_staged_deprovisions_wait_for_an_admin(harness: Harness, approve: bool) -> None:
+    harness.env["DEPROVISION_THRESHOLD"] = "3"
+    tenant = harness.world.graph.tenant
+    seeded = harness.world.seed_demo_tenant()
+    await harness.cycle()
+    active_before = _active(harness)
+    group = seeded["assigned_groups"][0]
+    tenant.unassign(group)
+
+    held = await harness.cycle()
+    assert held.counts.get("stagedDelete/skipped", 0) > 3
+    assert "disable/success" not in held.counts
+    assert _active(harness) == active_before
+    quarantine = await harness.control("quarantine")
+    assert quarantine is not None and quarantine["Reason"] == "too-many-deletes"
+
+    skipped = await harness.timer()
+    assert skipped.cycle.status.startswith("skipped: quarantined (too-many-deletes)")
+
+    settled = await harness.settle(approve=approve)
+    staged = held.counts["stagedDelete/skipped"]
+    if approve:
+        assert settled.counts == {"disable/success": staged}
+        assert _active(harness) == active_before - staged
+    else:
+        assert settled.counts == {"other/skipped": staged}
+        assert _active(harness) == active_before
+    assert await harness.control("quarantine") is None
+    after = await harness.timer()
+    assert after.cycle.status == "succeeded"
+
+
+@pytest.mark.slow
+async def test_600_disables_deprovision_nobody(harness: Harness) -> None:
+    tenant = harness.world.graph.tenant
+    tenant.seed(620, 1, seed=3)
+    group = tenant.groups()[0]["id"]
+    for user in tenant.users():
+        if (user["id"], "user") not in tenant.members(group):
+            tenant.add_member(group, user["id"])
+    tenant.assign(group, app_role_id=APP_ROLE_USER_ID)
+    first = await harness.cycle()
+    assert first.counts == {"create/success": 620}
+
+    tenant.unassign(group)
+    tenant.assign(tenant.users()[0]["id"], app_role_id=APP_ROLE_USER_ID)  # one user stays in scope
+    held = await harness.cycle()
+
+    assert held.counts == {"stagedDelete/skipped": 619}
+    assert _active(harness) == 620
+    quarantine = await harness.control("quarantine")
+    assert (
+        quarantine is not None
+        and "619 disables/deletes exceed DEPROVISION_THRESHOLD=500" in quarantine["Detail"]
+    )
