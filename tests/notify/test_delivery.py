@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from azure.core.credentials import AzureNamedKeyCredential
 
 from provisioning.notify import (
     Condition,
     FailedObject,
     Mail,
+    Notifier,
     credentials_message,
     failed_objects_digest_message,
     quarantine_message,
     staged_deletes_message,
 )
+from sandbox.azurite import ACCOUNT, ACCOUNT_KEY, Azurite
 from tests.notify.conftest import MakeNotifier, SmtpServer, only, settings_for
 
 NOW = datetime(2025, 3, 4, 8, 15, tzinfo=UTC)
@@ -105,3 +108,16 @@ async def test_configured_sender_and_unicode_body(
     assert got.message["From"] == "provisioning@fabrikam.com"
     body = got.message.get_content()
     assert "Zoë Ångström" in body and "conflict — already exists" in body
+
+
+async def test_table_by_endpoint_and_credential(
+    smtp_server: SmtpServer, azurite: Azurite, table_prefix: str
+) -> None:
+    """The managed-identity shape (endpoint + credential), here with Azurite's account key."""
+    credential = AzureNamedKeyCredential(ACCOUNT, ACCOUNT_KEY)
+    settings = settings_for(smtp_server)
+    notifier = Notifier.from_endpoint(settings, azurite.endpoint, credential=credential, prefix=table_prefix)
+    async with notifier:
+        assert await notifier.notify(Condition.QUARANTINE, CASES[0][1], now=NOW) is True
+        assert await notifier.notify(Condition.QUARANTINE, CASES[0][1], now=NOW) is False
+    assert len(smtp_server.received) == 1
