@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from provisioning.errors import SourceError
+from sandbox._faults import FaultKind
 from tests.e2e.conftest import Harness
 
 
@@ -43,7 +44,7 @@ async def test_partial_read_deprovisions_nobody(harness: Harness) -> None:
     original = harness.world.graph.faults.draw
     seen: dict[str, int] = {"users": 0}
 
-    def draw() -> str | None:
+    def draw() -> FaultKind | None:
         """Every Graph call after the first users page fails, past the SDK's retries."""
         users_pages = counters.snapshot().get("GET /v1.0/users/delta", 0)
         if users_pages > 1:
@@ -51,7 +52,7 @@ async def test_partial_read_deprovisions_nobody(harness: Harness) -> None:
             return "unavailable"
         return original()
 
-    harness.world.graph.faults.draw = draw  # type: ignore[method-assign]
+    harness.world.graph.faults.draw = draw  # type: ignore[method-assign]  # a fault on cue
     with pytest.raises(SourceError):
         await harness.cycle()
 
