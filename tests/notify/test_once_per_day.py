@@ -88,10 +88,14 @@ async def test_a_failed_send_leaves_the_day_open(
     assert await nobody_listening.notify(Condition.QUARANTINE, QUARANTINE, now=MORNING) is False
     # Well within the claim timeout: only a released claim lets this through.
     assert await working.notify(Condition.QUARANTINE, QUARANTINE, now=MORNING + timedelta(minutes=1)) is True
-    assert (
-        await working.notify(Condition.QUARANTINE, QUARANTINE, now=MORNING + timedelta(minutes=20)) is False
-    )
-    assert len(smtp_server.received) == 1
+    later = MORNING + timedelta(minutes=20)
+    assert await working.notify(Condition.QUARANTINE, QUARANTINE, now=later) is False
+
+    # Also when the claim replaced yesterday's record rather than creating one.
+    tomorrow = MORNING + timedelta(days=1)
+    assert await nobody_listening.notify(Condition.QUARANTINE, QUARANTINE, now=tomorrow) is False
+    assert await working.notify(Condition.QUARANTINE, QUARANTINE, now=tomorrow + timedelta(minutes=1)) is True
+    assert len(smtp_server.received) == 2
 
 
 async def test_a_mail_being_sent_blocks_others_until_its_claim_goes_stale(
