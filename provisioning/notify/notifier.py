@@ -120,7 +120,7 @@ class Notifier:
             )
             return False
         if claim is None:
-            log.info("notification %r already sent today; suppressed", key)
+            log.info("notification %r already sent (or being sent) today; suppressed", key)
             return False
         try:
             await self._sender.send(message)

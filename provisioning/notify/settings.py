@@ -1,8 +1,17 @@
 """Notification settings (`NOTIFICATION_EMAIL`, `SMTP_*`), validated once like the rest of config.
 
-Without `NOTIFICATION_EMAIL` notifications are off and nothing else is required; whatever is set is
-still checked, so a typo surfaces before it matters. Every problem names its setting; the SMTP
-password (in Azure an app setting that is a Key Vault reference) never appears in repr() or messages.
+- NOTIFICATION_EMAIL: recipients, comma-separated plain addresses; absent = notifications off.
+- NOTIFICATION_FROM: sender; default goto-provisioning@<domain of the first recipient>. Relays such
+  as Exchange Online want the authenticated mailbox here.
+- SMTP_HOST: submission server, host name or IP only; required when e-mail is on.
+- SMTP_PORT: default 587; 465 (implicit TLS) is refused.
+- SMTP_USERNAME / SMTP_PASSWORD: SMTP AUTH, both or neither; the password is a secret (in Azure an
+  app setting that is a Key Vault reference, so it arrives here as a plain environment variable).
+- SMTP_STARTTLS: default true; false only for a loopback SMTP_HOST.
+
+Without `NOTIFICATION_EMAIL` nothing else is required; whatever is set is still checked, so a typo
+surfaces before it matters. Every problem names its setting; the SMTP password never appears in
+repr() or messages.
 """
 
 from __future__ import annotations
