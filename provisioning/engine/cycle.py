@@ -306,10 +306,14 @@ class SyncEngine:
         for link in candidates:
             pages = self.source.iter_users_delta(link=link, select=self._select)
             try:
-                return pages, await anext(pages)
+                first = await anext(pages)
             except DeltaExpiredError:
                 if link is None:
                     raise
+                continue
+            if link is None and users_link is not None:
+                cycle.kind = "resync"
+            return pages, first
         raise AssertionError("unreachable: the last candidate raises or returns")
 
     async def _save_checkpoint(self, next_link: str, held: list[_Held]) -> None:
