@@ -14,6 +14,12 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from provisioning.errors import ConfigError
+from provisioning.notify.settings import (
+    NOTIFY_SECRET_SETTINGS,
+    NOTIFY_SETTING_NAMES,
+    NotificationSettings,
+    load_notification_settings,
+)
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_GOTO_SCIM_BASE_URL = "https://api.getgo.com/identity/v1"
@@ -45,11 +51,12 @@ SETTING_NAMES: tuple[str, ...] = (
     "DEPROVISION_THRESHOLD",
     "SKIP_OUT_OF_SCOPE_DELETIONS",
     "CYCLE_TIME_BUDGET_SECONDS",
+    *NOTIFY_SETTING_NAMES,
 )
 # Only for local sandboxes; a deployment must not set them (infra/ is checked for their absence).
 SANDBOX_ONLY_SETTINGS: frozenset[str] = frozenset({"GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"})
-SECRET_SETTINGS: frozenset[str] = frozenset(
-    {"AZURE_CLIENT_SECRET", "GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"}
+SECRET_SETTINGS: frozenset[str] = (
+    frozenset({"AZURE_CLIENT_SECRET", "GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"}) | NOTIFY_SECRET_SETTINGS
 )
 
 _T = TypeVar("_T")
@@ -81,6 +88,7 @@ class Settings:
     deprovision_threshold: int = DEFAULT_DEPROVISION_THRESHOLD
     skip_out_of_scope_deletions: bool = False
     cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def graph_credential_kind(self) -> str:
@@ -264,6 +272,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         skip_out_of_scope_deletions=bool(r.required("SKIP_OUT_OF_SCOPE_DELETIONS", _bool, False)),
         cycle_time_budget_seconds=budget or DEFAULT_CYCLE_TIME_BUDGET_SECONDS,
     )
+    try:
+        settings = replace(settings, notifications=load_notification_settings(r.env))
+    except ConfigError as exc:
+        r.problems.extend(exc.problems)
     if settings.goto_access_token is None:
         r.problems.append(
             ("GOTO_ACCESS_TOKEN", "is required (GoTo OAuth authorization arrives in a later release)")
@@ -271,5 +283,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if r.problems:
         names = ", ".join(name for name, _ in r.problems)
         detail = "; ".join(f"{name} {message}" for name, message in r.problems)
-        raise ConfigError(names, f"invalid settings: {detail}")
+        raise ConfigError(names, f"invalid settings: {detail}", problems=r.problems)
     return settings

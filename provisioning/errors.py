@@ -8,11 +8,15 @@ class ProvisioningError(Exception):
 
 
 class ConfigError(ProvisioningError):
-    """A setting is missing or malformed: the run stops before any I/O. `setting` names it."""
+    """A setting is missing or malformed: the run stops before any I/O. `setting` names it (or them).
 
-    def __init__(self, setting: str, message: str) -> None:
+    `problems` holds each (setting, message) pair, so one loader can merge another's findings.
+    """
+
+    def __init__(self, setting: str, message: str, *, problems: list[tuple[str, str]] | None = None) -> None:
         super().__init__(f"{setting}: {message}")
         self.setting = setting
+        self.problems = problems if problems is not None else [(setting, message)]
 
 
 class SourceError(ProvisioningError):

@@ -14,9 +14,11 @@ from typing import Any
 
 import httpx
 
+from provisioning.alerts import MailAlerts
 from provisioning.config import Settings
 from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, SyncEngine
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
+from provisioning.notify import Notifier
 from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
 from provisioning.state.tables import TableState
@@ -36,6 +38,7 @@ class Services:
     scim: ScimClient
     state: TableState
     graph_requests: list[int]
+    alerts: MailAlerts | None = None
 
     def engine(
         self,
@@ -60,6 +63,7 @@ class Services:
             ),
             progress=progress,
             request_counts=self.request_counts,
+            notify=self.alerts,
             clock=clock,
         )
 
@@ -94,6 +98,21 @@ def _tables(settings: Settings) -> TableState:
     )
 
 
+def _notifier(settings: Settings) -> Notifier:
+    prefix = settings.state_table_prefix
+    if settings.tables_connection_string:
+        return Notifier.from_connection_string(
+            settings.notifications, settings.tables_connection_string, prefix=prefix
+        )
+    from azure.identity.aio import ManagedIdentityCredential
+
+    assert settings.tables_endpoint  # checked by load_settings
+    credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
+    return Notifier.from_endpoint(
+        settings.notifications, settings.tables_endpoint, credential=credential, prefix=prefix
+    )
+
+
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
@@ -124,7 +143,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             throttle=Throttle(rate_per_second=settings.goto_rate_limit_per_second, retry=GOTO_RETRY),
         )
         state = await stack.enter_async_context(_tables(settings))
-        yield Services(GraphSource(graph), scim, state, counter)
+        alerts = None
+        if settings.notifications.enabled:
+            notifier = await stack.enter_async_context(_notifier(settings))
+            alerts = MailAlerts(notifier, threshold=settings.deprovision_threshold)
+        yield Services(GraphSource(graph), scim, state, counter, alerts)
 
 
 async def run_sync(

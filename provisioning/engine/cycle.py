@@ -103,6 +103,7 @@ class CycleResult:
     cycle: CycleRecord
     planned: list[Operation] = field(default_factory=list)  # every operation, for dry runs and printing
     failures: int = 0
+    failed_records: list[AuditRecord] = field(default_factory=list)  # for the failed-objects digest
 
     @property
     def counts(self) -> dict[str, int]:
@@ -279,7 +280,7 @@ class SyncEngine:
             held += await self._process(cycle, result, counts, index, changes_rest, dirty, dry_run=dry_run)
         if held:
             index = index or await self._index(current, groups)
-            await self._deprovision(cycle, counts, index, held, dry_run=dry_run)
+            await self._deprovision(cycle, result, counts, index, held, dry_run=dry_run)
 
         result.failures = sum(n for key, n in counts.items() if key.endswith("/failure"))
         if dry_run:
@@ -444,12 +445,13 @@ class SyncEngine:
             concurrency=self.concurrency,
             on_done=self.progress.operation_done,
         )
-        await self._record(cycle, counts, outcomes, links, refreshed, snapshots)
+        await self._record(cycle, result, counts, outcomes, links, refreshed, snapshots)
         return held
 
     async def _deprovision(
         self,
         cycle: CycleRecord,
+        result: CycleResult,
         counts: Counter[str],
         index: AssignmentIndex,
         held: list[_Held],
@@ -474,7 +476,16 @@ class SyncEngine:
             counts["stagedDelete/skipped"] += len(records)
             await self.state.add_audit_records(records)
             await self._quarantine(reason, detail)
-            await self._tell("staged_deletes", {"reason": reason, "detail": detail, "count": len(held)})
+            deletes = sum(1 for op in operations if op.action is Action.DELETE)
+            await self._tell(
+                "staged_deletes",
+                {
+                    "reason": reason,
+                    "detail": detail,
+                    "disables": len(operations) - deletes,
+                    "deletes": deletes,
+                },
+            )
             return
         if self._lease_lost:
             raise LeaseLostError("the single-flight lease was lost; stopping before writing to GoTo")
@@ -489,7 +500,7 @@ class SyncEngine:
         )
         links = {h.operation.source_id: h.link for h in held if h.link is not None}
         snapshots = {h.operation.source_id: h.snapshot for h in held if h.snapshot}
-        await self._record(cycle, counts, outcomes, links, [], snapshots)
+        await self._record(cycle, result, counts, outcomes, links, [], snapshots)
 
     # staged deprovisions: an admin approves or rejects them ----------------------------------------
 
@@ -515,7 +526,7 @@ class SyncEngine:
                     result.planned, self.target, self.mapping, concurrency=self.concurrency
                 )
                 links = {h.operation.source_id: h.link for h in held if h.link is not None}
-                await self._record(cycle, counts, outcomes, links, [], {})
+                await self._record(cycle, result, counts, outcomes, links, [], {})
             else:
                 records = [_rejected_audit(cycle, h.operation) for h in held]
                 counts["other/skipped"] += len(records)
@@ -560,7 +571,7 @@ class SyncEngine:
             )
             return
         if result.failures:
-            await self._tell("failed_objects", {"cycle": result.cycle.id, "failures": result.failures})
+            await self._tell("failed_objects", {"cycle": result.cycle.id, "records": result.failed_records})
         quarantine = await self.state.get_control(QUARANTINE)
         if quarantine is not None and quarantine.get("Reason") not in HELD_REASONS:
             await self.state.delete_control(QUARANTINE)
@@ -606,6 +617,7 @@ class SyncEngine:
     async def _record(
         self,
         cycle: CycleRecord,
+        result: CycleResult,
         counts: Counter[str],
         outcomes: Sequence[Outcome],
         links: Mapping[str, Link | None],
@@ -622,6 +634,7 @@ class SyncEngine:
             counts[f"{outcome.action}/{outcome.status.value}"] += 1
             records.append(_audit(cycle, outcome))
             if outcome.failed:
+                result.failed_records.append(records[-1])
                 failures[op.source_id] = outcome.error_reason or outcome.error_code or "failed"
                 continue
             succeeded.append(op.source_id)

@@ -195,7 +195,7 @@ def load_notification_settings(env: Mapping[str, str] | None = None) -> Notifica
     if problems:
         names = ", ".join(dict.fromkeys(name for name, _ in problems))
         detail = "; ".join(f"{name} {message}" for name, message in problems)
-        raise ConfigError(names, f"invalid settings: {detail}")
+        raise ConfigError(names, f"invalid settings: {detail}", problems=list(problems))
     return NotificationSettings(
         recipients=tuple(recipients),
         sender=sender,
