@@ -4,13 +4,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov (tests/infra) in its own venv: its pins clash with the dev tools (infra/checkov-requirements.txt)
+CHECKOV_VENV  := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help install lint typecheck test test-fast demo bench clean
+.PHONY: help install lint typecheck test test-fast infra-check demo bench clean
 
 help:
 	@echo "make demo   - run the provisioning cycle against the local sandbox (Azurite + simulators)"
 	@echo "make test   - install what is missing, then ruff, mypy and pytest"
 	@echo "make bench  - run the benchmark scripts under bench/"
+	@echo "make infra-check - parse, scan (checkov) and test infra/ and the operator guide"
 
 $(PIP_STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +26,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(PIP_STAMP) $(NODE_STAMP)
+$(CHECKOV_STAMP): infra/checkov-requirements.txt | $(PIP_STAMP)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r infra/checkov-requirements.txt
+	touch $@
+
+install: $(PIP_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 lint: $(PIP_STAMP)
 	$(VENV)/bin/ruff check .
@@ -33,6 +42,9 @@ typecheck: $(PIP_STAMP)
 
 test: install lint typecheck
 	$(PY) -m pytest
+
+infra-check: $(PIP_STAMP) $(CHECKOV_STAMP)
+	$(PY) -m pytest -q tests/infra
 
 test-fast: install
 	$(PY) -m pytest -x -q -m "not slow"

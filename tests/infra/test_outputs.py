@@ -1,0 +1,43 @@
+"""Outputs give the admin (and the scripts) what the guide needs: the function URL, the OAuth
+callback URL, and the names of everything created."""
+
+from __future__ import annotations
+
+from tests.infra.bicep import INFRA, Template, decorators, render
+
+EXPECTED = {
+    "AZURE_RESOURCE_GROUP",
+    "AZURE_TENANT_ID",
+    "AZURE_LOCATION",
+    "AZURE_FUNCTION_APP_NAME",
+    "FUNCTION_APP_URL",
+    "GOTO_REDIRECT_URL",
+    "AZURE_MANAGED_IDENTITY_NAME",
+    "AZURE_MANAGED_IDENTITY_CLIENT_ID",
+    "AZURE_MANAGED_IDENTITY_PRINCIPAL_ID",
+    "AZURE_KEY_VAULT_NAME",
+    "AZURE_KEY_VAULT_URL",
+    "AZURE_STORAGE_ACCOUNT_NAME",
+    "APPLICATIONINSIGHTS_NAME",
+    "LOG_ANALYTICS_WORKSPACE_NAME",
+}
+
+
+def test_outputs_name_everything_and_say_what_they_are(main: Template) -> None:
+    outputs = main.section("outputs")
+    assert set(outputs) == EXPECTED
+    assert all(decorators(entry).get("description") for entry in outputs.values())
+
+
+def test_urls_point_at_the_app_and_its_oauth_callback(main: Template) -> None:
+    outputs = main.section("outputs")
+    assert render(outputs["FUNCTION_APP_URL"]["value"]) == "https://${functionApp.outputs.defaultHostName}"
+    assert render(outputs["GOTO_REDIRECT_URL"]["value"]) == (
+        "https://${functionApp.outputs.defaultHostName}/api/goto/callback"
+    )
+
+
+def test_the_graph_script_reads_the_principal_id_output() -> None:
+    """azd hands outputs to hooks as environment variables: the names must match."""
+    script = (INFRA / "scripts" / "grant-graph-permissions.sh").read_text()
+    assert "${AZURE_MANAGED_IDENTITY_PRINCIPAL_ID:-}" in script
