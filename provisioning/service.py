@@ -6,13 +6,14 @@ each cycle records what it cost.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
+from azure.core.pipeline.transport import AioHttpTransport
 
 from provisioning.alerts import MailAlerts
 from provisioning.config import Settings
@@ -84,18 +85,38 @@ def _graph_credential(settings: Settings) -> Any:
     return ManagedIdentityCredential(client_id=settings.azure_client_id)
 
 
-def _tables(settings: Settings) -> TableState:
-    if settings.tables_connection_string:
-        return TableState.from_connection_string(
-            settings.tables_connection_string, prefix=settings.state_table_prefix
-        )
+ObserveCall = Callable[[str], None]
+
+
+class _ObservedTransport(AioHttpTransport):
+    """Tells an observer about every Table Storage call once its answer is in."""
+
+    def __init__(self, observe: ObserveCall) -> None:
+        super().__init__()
+        self._observe = observe
+
+    async def send(self, request: Any, **kwargs: Any) -> Any:
+        response = await super().send(request, **kwargs)
+        self._observe("tables")
+        return response
+
+
+def _tables_credential(settings: Settings) -> Any:
+    """Managed identity for a Tables endpoint (used when no connection string is set)."""
     from azure.identity.aio import ManagedIdentityCredential
 
     assert settings.tables_endpoint  # checked by load_settings
-    credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
-    return TableState.from_endpoint(
-        settings.tables_endpoint, credential=credential, prefix=settings.state_table_prefix
-    )
+    return ManagedIdentityCredential(client_id=settings.azure_client_id)
+
+
+def _tables(settings: Settings, observe: ObserveCall | None = None) -> TableState:
+    options: dict[str, Any] = {} if observe is None else {"transport": _ObservedTransport(observe)}
+    prefix = settings.state_table_prefix
+    if settings.tables_connection_string:
+        return TableState.from_connection_string(settings.tables_connection_string, prefix=prefix, **options)
+    assert settings.tables_endpoint  # checked by load_settings
+    credential = _tables_credential(settings)
+    return TableState.from_endpoint(settings.tables_endpoint, credential=credential, prefix=prefix, **options)
 
 
 def _notifier(settings: Settings) -> Notifier:
@@ -104,24 +125,35 @@ def _notifier(settings: Settings) -> Notifier:
         return Notifier.from_connection_string(
             settings.notifications, settings.tables_connection_string, prefix=prefix
         )
-    from azure.identity.aio import ManagedIdentityCredential
-
     assert settings.tables_endpoint  # checked by load_settings
-    credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
+    credential = _tables_credential(settings)
     return Notifier.from_endpoint(
         settings.notifications, settings.tables_endpoint, credential=credential, prefix=prefix
     )
 
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, *, observe_call: ObserveCall | None = None
+) -> AsyncIterator[Services]:
+    """Every client of one run. `observe_call(kind)` hears of each Graph, GoTo and Tables call once
+    answered (accounting, and the crash tests that stop a cycle at any call)."""
     async with AsyncExitStack() as stack:
         counter = [0]
 
         async def count(_: httpx.Request) -> None:
             counter[0] += 1
 
-        graph_http = await stack.enter_async_context(httpx.AsyncClient(event_hooks={"request": [count]}))
+        def observer(kind: str) -> list[Callable[[httpx.Response], Awaitable[None]]]:
+            async def observed(_: httpx.Response) -> None:
+                if observe_call is not None:
+                    observe_call(kind)
+
+            return [observed]
+
+        graph_http = await stack.enter_async_context(
+            httpx.AsyncClient(event_hooks={"request": [count], "response": observer("graph")})
+        )
         credential = _graph_credential(settings)
         stack.push_async_callback(credential.close)
         graph = create_graph_client(
@@ -135,6 +167,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                 base_url=settings.goto_scim_base_url.rstrip("/") + "/",
                 headers={"Authorization": f"Bearer {settings.goto_access_token}"},
                 timeout=GOTO_TIMEOUT,
+                event_hooks={"response": observer("goto")},
             )
         )
         scim = ScimClient(
@@ -142,7 +175,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             dialect=ScimDialect.named(settings.goto_scim_dialect),
             throttle=Throttle(rate_per_second=settings.goto_rate_limit_per_second, retry=GOTO_RETRY),
         )
-        state = await stack.enter_async_context(_tables(settings))
+        state = await stack.enter_async_context(_tables(settings, observe_call))
         alerts = None
         if settings.notifications.enabled:
             notifier = await stack.enter_async_context(_notifier(settings))

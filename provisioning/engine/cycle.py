@@ -178,6 +178,7 @@ class SyncEngine:
             cycle.ended = self._clock().isoformat()
             await self.state.upsert_cycle(cycle)
             return result
+        await self.state.upsert_cycle(cycle)  # on record from the start: a crash leaves a "running" row
         renewer = None if dry_run else asyncio.create_task(self._keep_lease(cycle.id))
         try:
             await self._run(cycle, result, counts, users_link, dry_run=dry_run)
@@ -649,10 +650,12 @@ class SyncEngine:
             elif op.action in (Action.CREATE, Action.UPDATE) and outcome.target_id is not None:
                 source = snapshots.get(op.source_id) or (link.source if link else {})
                 upserts.append(Link(op.source_id, outcome.target_id, True, dict(outcome.written), source))
+        # Audit first: a crash after it replays the object (adopt, recorded again); a crash between
+        # links and audit would leave an applied action that no record explains.
+        await self.state.add_audit_records(records)
         await self.state.upsert_links(upserts)
         if deleted:
             await self.state.delete_links(deleted)
-        await self.state.add_audit_records(records)
         if failures:
             await self.state.record_failures(failures, now=self._clock())
         if succeeded:

@@ -65,12 +65,21 @@ class TableState:
         self._tables: dict[str, TableClient] = {}
 
     @classmethod
-    def from_connection_string(cls, connection_string: str, *, prefix: str) -> TableState:
-        return cls(TableServiceClient.from_connection_string(connection_string), prefix=prefix)
+    def from_connection_string(
+        cls, connection_string: str, *, prefix: str, **client_options: Any
+    ) -> TableState:
+        """`client_options` go to the SDK client (e.g. `transport=`, to observe every call)."""
+        return cls(
+            TableServiceClient.from_connection_string(connection_string, **client_options), prefix=prefix
+        )
 
     @classmethod
-    def from_endpoint(cls, endpoint: str, *, credential: Any, prefix: str) -> TableState:
-        return cls(TableServiceClient(endpoint=endpoint, credential=credential), prefix=prefix)
+    def from_endpoint(
+        cls, endpoint: str, *, credential: Any, prefix: str, **client_options: Any
+    ) -> TableState:
+        return cls(
+            TableServiceClient(endpoint=endpoint, credential=credential, **client_options), prefix=prefix
+        )
 
     async def open(self) -> TableState:
         for name in ("links", "state", "members", "audit", "cycles"):
