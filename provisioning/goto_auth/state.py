@@ -2,9 +2,11 @@
 
 The authorize request and its callback may land on different instances, so states live in Azure
 Table Storage (table `{prefix}oauthstate`). Only a SHA-256 of each state is stored: reading the
-table does not yield a usable state. Consuming a state deletes its row with an ETag condition, so
-of two callbacks carrying the same state exactly one wins; the other, a forged, unknown, expired
-or malformed state are all refused with OAuthStateError.
+table does not yield a usable state. Consuming a state marks its row used with an ETag-guarded
+update (If-Match): of two callbacks carrying the same state exactly one wins, the other gets 412.
+(An ETag-guarded delete cannot do this with azure-data-tables: `delete_entity` swallows the 404
+the loser gets.) A replay, a forged, unknown, expired or malformed state is refused with
+OAuthStateError. Rows are deleted once expired, when the next state is issued.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from provisioning.goto_auth.errors import OAuthStateError
@@ -30,6 +33,7 @@ STATE_TTL = timedelta(minutes=10)
 TABLE_SUFFIX = "oauthstate"
 _PARTITION = "state"
 _STATE_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+_USED = "the OAuth state was already used (a replayed callback): start the authorization again"
 
 WallClock = Callable[[], datetime]
 
@@ -120,15 +124,18 @@ class OAuthStateStore:
         try:
             entity = await self._t.get_entity(_PARTITION, _row_key(state))
         except ResourceNotFoundError:
-            raise OAuthStateError(
-                "the OAuth state is unknown or was already used: start the authorization again"
-            ) from None
+            raise OAuthStateError("the OAuth state is unknown: start the authorization again") from None
+        if entity.get("Consumed"):
+            raise OAuthStateError(_USED)
         try:
-            await self._t.delete_entity(
-                entity, etag=entity.metadata["etag"], match_condition=MatchConditions.IfNotModified
+            await self._t.update_entity(
+                {"PartitionKey": _PARTITION, "RowKey": entity["RowKey"], "Consumed": True},
+                mode=UpdateMode.MERGE,
+                etag=entity.metadata["etag"],
+                match_condition=MatchConditions.IfNotModified,
             )
         except (ResourceNotFoundError, ResourceModifiedError):
-            raise OAuthStateError("the OAuth state was already used: start the authorization again") from None
+            raise OAuthStateError(_USED) from None
         expires_at = entity["ExpiresAt"]
         if self._clock() >= expires_at:
             raise OAuthStateError(
@@ -138,7 +145,7 @@ class OAuthStateStore:
         return PendingAuthorization(redirect_uri=entity["RedirectUri"], issued_at=entity["IssuedAt"])
 
     async def purge_expired(self) -> int:
-        """Delete states nobody came back with; best effort, called when a new one is issued."""
+        """Delete expired states, used or not; best effort, called when a new one is issued."""
         cutoff = self._clock()
         removed = 0
         rows = self._t.query_entities(

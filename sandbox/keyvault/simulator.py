@@ -26,7 +26,9 @@ class _TlsServerThread(ServerThread):
         super().__init__(app, port=port)
         context = make_loopback_certificate(cert_dir).server_context()
         server = self._server
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        # The handshake happens on the connection's first read, in its handler thread: done in
+        # accept() it would let one silent client block the accept loop (and stop()) forever.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         server.ssl_context = context  # werkzeug reads it to set wsgi.url_scheme = "https"
 
     @property

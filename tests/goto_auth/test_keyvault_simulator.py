@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 import ssl
+import threading
 from collections.abc import AsyncIterator
 
 import httpx
@@ -94,3 +96,19 @@ async def test_injected_failures_reach_the_client(
     with pytest.raises(Exception, match="Forbidden"):
         await client.get_secret("s")
     assert (await client.get_secret("s")).value == "v"
+
+
+def test_a_client_that_connects_and_stays_silent_does_not_block_the_vault() -> None:
+    """The TLS handshake runs in the connection's thread, not in the accept loop."""
+    simulator = KeyVaultSimulator().start()
+    silent = socket.create_connection(("127.0.0.1", int(simulator.url.rsplit(":", 1)[1])))
+    try:
+        with httpx.Client(verify=ssl.create_default_context(cafile=simulator.ca_file), timeout=5) as http:
+            answer = http.get(simulator.url + "/secrets/s/", params={"api-version": "7.5"})
+        assert answer.status_code == 401
+        stopper = threading.Thread(target=simulator.stop, daemon=True)
+        stopper.start()
+        stopper.join(timeout=10)
+        assert not stopper.is_alive()
+    finally:
+        silent.close()
