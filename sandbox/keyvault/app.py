@@ -45,7 +45,7 @@ def ok(body: Any) -> Response:
 
 
 class KeyVaultApp:
-    """Thread-safe. `fail_next(status)` makes the next requests fail, e.g. 403 for missing RBAC rights."""
+    """Thread-safe. `fail_next(status)` fails the next authenticated requests (403: no RBAC role)."""
 
     def __init__(self, vault: Vault | None = None, *, tokens: Iterable[str] = (SANDBOX_VAULT_TOKEN,)) -> None:
         self.vault = vault or Vault()
@@ -72,9 +72,10 @@ class KeyVaultApp:
     def handle(self, request: Request) -> Response:
         with self._lock:
             self.requests += 1
-            failure = self._failures.pop(0) if self._failures else None
-        if not self._authorized(request):
+        if not self._authorized(request):  # the SDK's first, bodiless request is always this one
             return error(401, "AKV10000: Request is missing a Bearer or PoP token.")
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
             return error(failure, f"injected failure (HTTP {failure})")
         if not request.args.get("api-version"):

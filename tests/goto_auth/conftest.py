@@ -47,7 +47,8 @@ def no_secret_in_logs(caplog: pytest.LogCaptureFixture, recorder: SecretRecorder
     caplog.set_level(logging.DEBUG)
     yield
     texts = []
-    for record in caplog.records:
+    # at teardown caplog.records holds only teardown's records: read the earlier phases explicitly
+    for record in [*caplog.get_records("setup"), *caplog.get_records("call")]:
         texts.append(record.getMessage())
         if record.exc_info and record.exc_info[1] is not None:
             texts.append("".join(traceback.format_exception(record.exc_info[1])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import uuid
 from collections.abc import AsyncIterator
@@ -74,10 +75,27 @@ class Redirect:
     redirect_uri: str
 
 
+@asynccontextmanager
+async def browser(*, follow_redirects: bool = False) -> AsyncIterator[httpx.AsyncClient]:
+    """The admin's browser, played by httpx. It is not the product, so its own request logs (which
+    show the callback URL and its code, as a browser's history would) are kept out of the records
+    the leak checks read: httpx/httpcore are quieted while it is open."""
+    loggers = [logging.getLogger(name) for name in ("httpx", "httpcore")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        async with httpx.AsyncClient(verify=TLS, follow_redirects=follow_redirects, timeout=10.0) as client:
+            yield client
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 async def consent(url: str, recorder: SecretRecorder) -> Redirect:
     """Play the admin's browser at GoTo: open the authorize URL, take the 302 back (not followed)."""
-    async with httpx.AsyncClient(verify=TLS, follow_redirects=False, timeout=10.0) as browser:
-        response = await browser.get(url)
+    async with browser() as client:
+        response = await client.get(url)
     assert response.status_code == 302, response.text
     location = urlsplit(response.headers["Location"])
     query = {k: v[0] for k, v in parse_qs(location.query).items()}
