@@ -1,0 +1,1 @@
+"""The HTTP API's request handling, independent of Azure Functions (function_app.py adapts it)."""

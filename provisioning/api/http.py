@@ -1,0 +1,178 @@
+"""Requests in, JSON out: input validation that names the field, and errors that never leak internals.
+
+Handlers take an `ApiRequest` (plain data) and return an `ApiResponse`; `function_app.py` converts
+from and to `azure.functions` types, so handlers are tested without the Functions host.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from provisioning.errors import ConfigError, SourceError, SourceNotFoundError, TargetError, UnauthorizedError
+
+log = logging.getLogger(__name__)
+
+GRAPH_PERMISSIONS_HINT = (
+    "Grant the app's identity the Graph application permissions User.Read.All, GroupMember.Read.All "
+    "and Application.Read.All (infra/ does it), with admin consent."
+)
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    method: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    route: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class ApiError(Exception):
+    """An answer other than success, with a machine-readable code and, for bad input, the field."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, field: str | None = None, hint: str | None = None
+    ):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field, self.hint = status, code, message, field, hint
+
+    def response(self) -> ApiResponse:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        if self.hint:
+            error["hint"] = self.hint
+        return json_response(self.status, {"error": error})
+
+
+def json_response(status: int, body: Any, *, headers: Mapping[str, str] | None = None) -> ApiResponse:
+    return ApiResponse(status, json.dumps(body, indent=2, default=str).encode(), headers=headers or {})
+
+
+def bad_request(field: str, message: str) -> ApiError:
+    return ApiError(400, "badRequest", f"{field}: {message}", field=field)
+
+
+def check_params(request: ApiRequest, allowed: set[str]) -> None:
+    unknown = sorted(set(request.params) - allowed)
+    if unknown:
+        raise bad_request(unknown[0], f"unknown query parameter; allowed: {sorted(allowed) or 'none'}")
+
+
+def param_bool(request: ApiRequest, name: str, default: bool = False) -> bool:
+    value = request.params.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise bad_request(name, f"must be true or false, got {value!r}")
+
+
+def param_int(request: ApiRequest, name: str, default: int, *, minimum: int, maximum: int) -> int:
+    value = request.params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise bad_request(name, f"must be a whole number, got {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise bad_request(name, f"must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
+def param_datetime(request: ApiRequest, name: str) -> datetime | None:
+    value = request.params.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(
+            name, f"must be an ISO 8601 date-time like 2026-11-23T08:00:00Z, got {value!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def route_guid(request: ApiRequest, name: str) -> str:
+    value = request.route.get(name, "")
+    if not GUID.match(value):
+        raise bad_request(name, f"must be an Entra object id (a GUID), got {value!r}")
+    return value.lower()
+
+
+def json_body(request: ApiRequest, *, allowed: set[str]) -> dict[str, Any]:
+    """An optional JSON object body with only known fields."""
+    if not request.body.strip():
+        return {}
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        raise bad_request("body", "is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("body", "must be a JSON object")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise bad_request(unknown[0], f"unknown field; allowed: {sorted(allowed) or 'none'}")
+    return body
+
+
+Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
+
+
+async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
+    """Map every failure to a JSON answer: bad input 400, unknown id 404, upstream trouble 502."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except ConfigError as exc:
+        return ApiError(500, "configuration", str(exc), field=exc.setting).response()
+    except SourceNotFoundError as exc:
+        return ApiError(404, "notFound", str(exc)).response()
+    except SourceError as exc:
+        hint = (
+            "Check that Microsoft Graph is reachable and that the app has the Graph application permissions."
+        )
+        if exc.status == 403:
+            hint = GRAPH_PERMISSIONS_HINT
+        return ApiError(
+            502, "graphUnavailable", f"reading Microsoft Graph failed: {exc}", hint=hint
+        ).response()
+    except UnauthorizedError as exc:
+        hint = (
+            "Re-authorize GoTo (GET /api/goto/authorize); the GoTo account needs organization admin rights."
+        )
+        return ApiError(502, "gotoUnauthorized", f"GoTo refused the credentials: {exc}", hint=hint).response()
+    except TargetError as exc:
+        return ApiError(
+            502, "gotoUnavailable", f"GoTo failed: {exc}", hint="Check that GoTo is reachable."
+        ).response()
+    except Exception:
+        incident = str(uuid.uuid4())
+        log.exception("unhandled error in %s %s (incident %s)", request.method, request.path, incident)
+        return ApiError(
+            500, "internalError", f"unexpected error; see the function logs for incident {incident}"
+        ).response()
