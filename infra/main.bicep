@@ -84,6 +84,15 @@ param skipOutOfScopeDeletions bool = false
 @maxValue(590)
 param cycleTimeBudgetSeconds int = 480
 
+@description('GOTO_CLIENT_ID: client id of the GoTo OAuth client (GoTo Developer Center); empty until you create it.')
+param gotoClientId string = ''
+
+@description('GOTO_AUTH_BASE_URL: GoTo\'s OAuth server.')
+param gotoAuthBaseUrl string = 'https://authentication.logmeininc.com'
+
+@description('GOTO_OAUTH_SCOPE: scopes to request from GoTo (space-separated); empty = the OAuth client\'s own.')
+param gotoOauthScope string = ''
+
 @description('NOTIFICATION_EMAIL: who gets failure e-mails (comma-separated); empty = notifications off.')
 param notificationEmail string = ''
 
@@ -142,9 +151,13 @@ var tags = {
 var functionAppName = 'func-${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
 var gotoClientSecretName = 'goto-client-secret'
+var gotoRefreshTokenSecretName = 'goto-refresh-token'
+// The OAuth redirect GoTo must be given, byte for byte (NAME.azurewebsites.net: public Azure cloud).
+var gotoRedirectUri = 'https://${functionAppName}.azurewebsites.net/api/goto/callback'
 var smtpPasswordName = 'smtp-password'
 
-// Every setting the product reads (provisioning/config.py SETTING_NAMES), one line each. A new
+// Every setting the product reads (provisioning/config.py SETTING_NAMES and the GoTo credential
+// layer's, provisioning/goto_auth/settings.py), one line each. A new
 // setting is one line here: tests/infra/test_settings_drift.py fails until it is. If admins choose
 // its value, also add a @description param above and a line in main.parameters.json. A secret is a
 // Key Vault reference, never a value. The host's own settings (AzureWebJobsStorage__credential,
@@ -156,6 +169,13 @@ var appSettings = {
   GOTO_SCIM_BASE_URL: gotoScimBaseUrl
   GOTO_RATE_LIMIT_PER_SECOND: gotoRateLimitPerSecond
   GOTO_SCIM_DIALECT: gotoScimDialect
+  GOTO_CLIENT_ID: gotoClientId
+  GOTO_CLIENT_SECRET: empty(gotoClientId) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${gotoClientSecretName})'
+  GOTO_AUTH_BASE_URL: gotoAuthBaseUrl
+  GOTO_REDIRECT_URI: gotoRedirectUri
+  GOTO_OAUTH_SCOPE: gotoOauthScope
+  KEY_VAULT_URL: keyVault.outputs.uri
+  GOTO_REFRESH_TOKEN_SECRET_NAME: gotoRefreshTokenSecretName
   GOTO_MAX_CONCURRENCY: string(gotoMaxConcurrency)
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
   STATE_TABLE_PREFIX: stateTablePrefix
@@ -272,8 +292,8 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 @description('Base URL of the Function app (the HTTP API is under /api).')
 output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 
-@description('Redirect URL to register in the GoTo OAuth client.')
-output GOTO_REDIRECT_URL string = 'https://${functionApp.outputs.defaultHostName}/api/goto/callback'
+@description('Redirect URL to register in the GoTo OAuth client (the app\'s GOTO_REDIRECT_URI).')
+output GOTO_REDIRECT_URL string = gotoRedirectUri
 
 @description('Name of the user-assigned managed identity.')
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name

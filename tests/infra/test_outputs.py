@@ -32,9 +32,13 @@ def test_outputs_name_everything_and_say_what_they_are(main: Template) -> None:
 def test_urls_point_at_the_app_and_its_oauth_callback(main: Template) -> None:
     outputs = main.section("outputs")
     assert render(outputs["FUNCTION_APP_URL"]["value"]) == "https://${functionApp.outputs.defaultHostName}"
-    assert render(outputs["GOTO_REDIRECT_URL"]["value"]) == (
-        "https://${functionApp.outputs.defaultHostName}/api/goto/callback"
+    # what the admin registers in GoTo is exactly what the app sends as redirect_uri
+    assert outputs["GOTO_REDIRECT_URL"]["value"] == "gotoRedirectUri"
+    assert main.variable("appSettings")["GOTO_REDIRECT_URI"] == "gotoRedirectUri"
+    assert (
+        main.variable("gotoRedirectUri") == "https://${functionAppName}.azurewebsites.net/api/goto/callback"
     )
+    assert render(main.module("functionApp")["config"]["params"]["name"]) == "functionAppName"
 
 
 def test_the_graph_script_reads_the_principal_id_output() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from provisioning.config import SECRET_SETTINGS
+from provisioning.goto_auth.settings import GOTO_AUTH_SECRET_SETTINGS
 from tests.infra.bicep import Template, conditional_branches, decorators, render, site_app_settings
 
 KEY_VAULT_REFERENCE = re.compile(
@@ -17,7 +18,7 @@ LOOKS_SECRET = re.compile(r"SECRET|PASSWORD|TOKEN|CREDENTIAL|(^|_)KEY$")
 
 
 def is_secret(name: str) -> bool:
-    return name in SECRET_SETTINGS or bool(
+    return name in SECRET_SETTINGS | GOTO_AUTH_SECRET_SETTINGS or bool(
         LOOKS_SECRET.search(name) and not name.endswith(("_NAME", "_URL", "_URI"))
     )
 
@@ -38,7 +39,7 @@ def test_secret_settings_are_key_vault_references_to_secrets_the_template_names(
     for name in names:
         for value in conditional_branches(product[name]):
             if value == "":
-                continue  # unset when its feature is off (e.g. no SMTP_USERNAME, no SMTP AUTH)
+                continue  # unset while its feature is off (no SMTP_USERNAME, no GOTO_CLIENT_ID yet)
             match = KEY_VAULT_REFERENCE.match(render(value))
             assert match, f"{name} must be a Key Vault reference, got {render(value)!r}"
             assert match.group(1) in stored, (
