@@ -19,7 +19,7 @@ from provisioning.goto_auth.service import (
     authorize_interactively,
     open_token_store,
 )
-from provisioning.goto_auth.settings import load_goto_auth_settings
+from provisioning.goto_auth.settings import GoToAuthSettings, load_goto_auth_settings
 
 EXIT_OK = 0
 EXIT_CANNOT_RUN = 2
@@ -63,10 +63,7 @@ def run_authorize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _authorize(args: argparse.Namespace, settings: object) -> AuthorizationSummary:
-    from provisioning.goto_auth.settings import GoToAuthSettings
-
-    assert isinstance(settings, GoToAuthSettings)
+async def _authorize(args: argparse.Namespace, settings: GoToAuthSettings) -> AuthorizationSummary:
     store = open_token_store(settings)
     try:
         return await authorize_interactively(

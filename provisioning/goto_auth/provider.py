@@ -118,6 +118,8 @@ class RefreshTokenProvider(_RenewingProvider):
       Only when nothing newer appears is it ReauthorizationRequiredError ("re-authorize GoTo");
     - a rotated token that cannot be written (store unreachable) is kept in memory and written at
       the next renewal, so a Key Vault hiccup does not lose it.
+    Once GoTo refused the stored token, later renewals fail at once (no GoTo call, no grace wait)
+    until the store holds another version, e.g. after a new consent.
     """
 
     def __init__(
@@ -141,18 +143,23 @@ class RefreshTokenProvider(_RenewingProvider):
         self._max_followed = max_followed_rotations
         # a rotated token not yet stored: its value and the version it replaces
         self._unsaved: StoredToken | None = None
+        self._refused: tuple[str, ReauthorizationRequiredError] | None = None  # (store version, error)
 
     def __repr__(self) -> str:
         return f"RefreshTokenProvider(store={self._store.description!r})"
 
     async def _obtain(self) -> TokenAnswer:
         stored = await self._read()
+        if self._refused is not None and self._refused[0] == stored.version:
+            refused = self._refused[1]  # a fresh instance: re-raising one would grow its traceback
+            raise ReauthorizationRequiredError(str(refused), status=refused.status, error=refused.error)
         for _ in range(self._max_followed + 1):
             try:
                 answer = await self._oauth.refresh(stored.value)
-            except ReauthorizationRequiredError:
+            except ReauthorizationRequiredError as exc:
                 newer = await self._newer_than(stored)
                 if newer is None:
+                    self._refused = (stored.version, exc)
                     raise
                 log.info("GoTo refused a refresh token another instance had just rotated; using the new one")
                 stored = newer

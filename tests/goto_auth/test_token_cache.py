@@ -113,3 +113,23 @@ async def test_a_rotated_token_that_could_not_be_stored_is_kept_and_stored_later
     # what the store holds now is live: a fresh instance renews with it
     fresh = RefreshTokenProvider(oauth, token_store, rotation_grace=0)
     assert goto.oauth.access_token_valid(await fresh.access_token())
+
+
+async def test_once_refused_renewals_fail_fast_until_a_new_consent_is_stored(
+    goto: GoToSimulator, oauth: GoToOAuthClient, token_store: TokenStore, recorder: SecretRecorder
+) -> None:
+    """After a revocation the engine's waiting tasks must not each ask GoTo (and wait) again."""
+    await token_store.put(goto.oauth.issue(APP_CLIENT_ID)["refresh_token"])
+    goto.oauth.revoke_refresh_tokens()
+    provider = RefreshTokenProvider(oauth, token_store, rotation_grace=0)
+
+    with pytest.raises(ReauthorizationRequiredError, match="re-authorize GoTo"):
+        await provider.access_token()
+    asked = recorder.token_requests
+    for _ in range(3):
+        with pytest.raises(ReauthorizationRequiredError, match="re-authorize GoTo"):
+            await provider.access_token()
+    assert recorder.token_requests == asked
+
+    await token_store.put(goto.oauth.issue(APP_CLIENT_ID)["refresh_token"])  # the admin consented again
+    assert goto.oauth.access_token_valid(await provider.access_token())
