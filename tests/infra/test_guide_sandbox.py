@@ -20,6 +20,7 @@ from provisioning.cli import build_parser
 from sandbox.azurite import free_port
 from tests.infra.bicep import ROOT
 from tests.infra.guide import blocks
+from tests.infra.test_settings_drift import READ_BY_CODE
 
 # Subcommands of `python -m provisioning` the guide documents before they exist (and why they wait).
 PENDING_GUIDE_COMMANDS = {
@@ -60,7 +61,7 @@ def test_the_sandbox_walkthrough_runs_as_written() -> None:
         "GOTO_PORT": str(free_port()),
         "TABLES_PORT": str(free_port()),
     }
-    for name in ("ENTRA_SERVICE_PRINCIPAL_ID", "AzureWebJobsStorage", "PROVISIONING_ENABLED", "DRY_RUN"):
+    for name in READ_BY_CODE:
         env.pop(name, None)  # a new user's shell has none of the product's settings
     bash = shutil.which("bash") or "/bin/bash"
     prelude = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n"
