@@ -144,3 +144,6 @@ class CycleRecord:
     graph_requests: int = 0
     goto_requests: int = 0
     dry_run: bool = False
+    pages: int = 0  # users delta pages processed so far (status shows how far a running cycle is)
+    objects_read: int = 0
+    operations_done: int = 0

@@ -197,6 +197,7 @@ class SyncEngine:
                 await self.state.release_lease(cycle.id)
             cycle.ended = self._clock().isoformat()
             cycle.counts = dict(sorted(counts.items()))
+            cycle.operations_done = _done(counts)
             if self._request_counts is not None:
                 cycle.graph_requests, cycle.goto_requests = self._request_counts()
             await self.state.upsert_cycle(cycle)
@@ -257,11 +258,16 @@ class SyncEngine:
         page: DeltaPage[UserChange] | None = first
         while page is not None:
             self.progress.objects_read(len(page.items))
+            cycle.pages += 1
+            cycle.objects_read += len(page.items)
             if page.items:
                 index = index or await self._index(current, groups)
                 changes = _last_per_user(page.items)
                 seen.update(changes)
                 held += await self._process(cycle, result, counts, index, changes, dirty, dry_run=dry_run)
+            cycle.operations_done = _done(counts)
+            if page.next_link and not dry_run:
+                await self.state.upsert_cycle(cycle)  # progress for GET /api/status
             if page.delta_link:
                 new_users_link = page.delta_link
             elif (
@@ -720,6 +726,11 @@ def _rejected_audit(cycle: CycleRecord, op: Operation) -> AuditRecord:
     return replace(
         _audit(cycle, outcome), reason=f"staged {op.action.value} rejected by an admin: {op.reason}"
     )
+
+
+def _done(counts: Counter[str]) -> int:
+    """Operations applied (or held/skipped) so far; dry-run plans are not work done."""
+    return sum(n for key, n in counts.items() if not key.endswith("/planned"))
 
 
 def _assignment_dirty(previous: Iterable[Assignment], current: Iterable[Assignment]) -> set[str]:
