@@ -156,12 +156,12 @@ var gotoRefreshTokenSecretName = 'goto-refresh-token'
 var gotoRedirectUri = 'https://${functionAppName}.azurewebsites.net/api/goto/callback'
 var smtpPasswordName = 'smtp-password'
 
-// Every setting the product reads (provisioning/config.py SETTING_NAMES and the GoTo credential
-// layer's, provisioning/goto_auth/settings.py), one line each. A new
-// setting is one line here: tests/infra/test_settings_drift.py fails until it is. If admins choose
-// its value, also add a @description param above and a line in main.parameters.json. A secret is a
-// Key Vault reference, never a value. The host's own settings (AzureWebJobsStorage__credential,
-// APPLICATIONINSIGHTS_*) are in modules/function.bicep.
+// Every setting the product reads (provisioning/config.py SETTING_NAMES, and the GoTo credential
+// layer's in provisioning/goto_auth/settings.py), one line each. A new setting is one line here:
+// tests/infra/test_settings_drift.py fails until it is. If admins choose its value, also add a
+// @description param above and a line in main.parameters.json. A secret is a Key Vault reference,
+// never a value. The host's own settings (AzureWebJobsStorage__credential, APPLICATIONINSIGHTS_*)
+// are in modules/function.bicep.
 var appSettings = {
   ENTRA_SERVICE_PRINCIPAL_ID: entraServicePrincipalId
   GRAPH_BASE_URL: graphBaseUrl
@@ -169,6 +169,7 @@ var appSettings = {
   GOTO_SCIM_BASE_URL: gotoScimBaseUrl
   GOTO_RATE_LIMIT_PER_SECOND: gotoRateLimitPerSecond
   GOTO_SCIM_DIALECT: gotoScimDialect
+  GOTO_MAX_CONCURRENCY: string(gotoMaxConcurrency)
   GOTO_CLIENT_ID: gotoClientId
   GOTO_CLIENT_SECRET: empty(gotoClientId) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${gotoClientSecretName})'
   GOTO_AUTH_BASE_URL: gotoAuthBaseUrl
@@ -176,7 +177,6 @@ var appSettings = {
   GOTO_OAUTH_SCOPE: gotoOauthScope
   KEY_VAULT_URL: keyVault.outputs.uri
   GOTO_REFRESH_TOKEN_SECRET_NAME: gotoRefreshTokenSecretName
-  GOTO_MAX_CONCURRENCY: string(gotoMaxConcurrency)
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
   STATE_TABLE_PREFIX: stateTablePrefix
   SYNC_SCHEDULE: syncSchedule
