@@ -219,15 +219,20 @@ def open_token_store(
     credential: AsyncTokenCredential | None = None,
     **client_options: Any,
 ) -> TokenStore:
-    """Key Vault when KEY_VAULT_URL is set (credential: DefaultAzureCredential unless given, i.e.
-    managed identity in Azure, `az login` on an admin's machine), else the sandbox file. Close it."""
+    """Key Vault when KEY_VAULT_URL is set, else the sandbox file (loopback only). Close it.
+
+    The Function app should pass its managed-identity credential (the one Tables uses). Without
+    one: DefaultAzureCredential minus the environment credential, i.e. managed identity in Azure
+    (AZURE_CLIENT_ID picks a user-assigned one) and `az login` on an admin's machine, never the
+    Graph app's AZURE_CLIENT_SECRET, which has no rights on the vault.
+    """
     if settings.key_vault_url:
         if credential is None:
             from azure.identity.aio import DefaultAzureCredential
 
             return KeyVaultTokenStore.from_vault_url(
                 settings.key_vault_url,
-                credential=DefaultAzureCredential(),
+                credential=DefaultAzureCredential(exclude_environment_credential=True),
                 secret_name=settings.refresh_token_secret_name,
                 **client_options,
             )
