@@ -1,17 +1,19 @@
 """FileTokenStore: the refresh token in a JSON file, for loopback sandboxes without a Key Vault.
 
 Safe across processes: every read holds a shared flock and every write an exclusive one on a
-sibling `.lock` file, so compare-and-set is a real atomic check. Writes go to a 0600 temporary
-file in the same directory and replace the old file with os.replace (never a half-written file).
+sibling `.lock` file, so compare-and-set is a real atomic check (on Windows, where the module must
+still import for admins using Key Vault, msvcrt's exclusive byte lock serves both; untested there).
+Writes go to a 0600 temporary file in the same directory and replace the old file with os.replace
+(never a half-written file).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import json
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -20,6 +22,25 @@ from pathlib import Path
 
 from provisioning.goto_auth.errors import TokenStoreConflict, TokenStoreError
 from provisioning.goto_auth.store import StoredToken
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(handle: int, *, exclusive: bool) -> None:
+        msvcrt.locking(handle, msvcrt.LK_LOCK, 1)  # exclusive only; gives up after about 10 s
+
+    def _unlock(handle: int) -> None:
+        os.lseek(handle, 0, os.SEEK_SET)
+        msvcrt.locking(handle, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(handle: int, *, exclusive: bool) -> None:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+
+    def _unlock(handle: int) -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class FileTokenStore:
@@ -46,13 +67,13 @@ class FileTokenStore:
     # -- blocking parts, run in a worker thread -----------------------------------------------------
 
     def _get(self) -> StoredToken | None:
-        with self._locked(fcntl.LOCK_SH):
+        with self._locked(exclusive=False):
             return self._read()
 
     def _write(self, value: str, *, check: bool, expected_version: str | None) -> str:
         if not value:
             raise ValueError("a refresh token must not be empty")
-        with self._locked(fcntl.LOCK_EX):
+        with self._locked(exclusive=True):
             current = self._read()
             current_version = current.version if current else None
             if check and current_version != expected_version:
@@ -106,15 +127,17 @@ class FileTokenStore:
             raise TokenStoreError(f"cannot write {self.description}: {exc.strerror}") from None
 
     @contextlib.contextmanager
-    def _locked(self, operation: int) -> Iterator[None]:
+    def _locked(self, *, exclusive: bool) -> Iterator[None]:
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise TokenStoreError(f"cannot open the lock of {self.description}: {exc.strerror}") from None
         try:
-            fcntl.flock(handle, operation)
-            yield
+            _lock(handle, exclusive=exclusive)
+            try:
+                yield
+            finally:
+                _unlock(handle)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
             os.close(handle)

@@ -20,8 +20,8 @@ from provisioning.goto_auth import (
     GoToAuthSettings,
     TokenStore,
     authorize_interactively,
+    cli,
 )
-from provisioning.goto_auth import __main__ as cli
 from sandbox.goto import SANDBOX_ACCOUNT_KEY, GoToSimulator
 from tests.goto_auth.helpers import APP_CLIENT_ID, APP_CLIENT_SECRET, TLS, SecretRecorder, browser
 
