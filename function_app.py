@@ -1,4 +1,8 @@
-"""Azure Functions entry points (v2 programming model). Triggers only: each calls a service."""
+"""Azure Functions entry points (v2 programming model). Triggers only: each calls a service.
+
+HTTP routes use function-level keys (send `x-functions-key`); handlers live in provisioning/api and
+are plain async functions, converted here from and to azure.functions types.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,19 @@ import logging
 
 import azure.functions as func
 
+from provisioning.api.http import ApiRequest, ApiResponse, Handler, guarded
+from provisioning.api.routes import (
+    handle_provision_group,
+    handle_provision_user,
+    handle_restart,
+    handle_staged,
+    handle_test_connection,
+)
 from provisioning.config import load_settings
 from provisioning.report import summary_dict
 from provisioning.service import run_sync
 
-app = func.FunctionApp()
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 log = logging.getLogger("provisioning")
 
 
@@ -22,3 +34,57 @@ async def sync_timer(timer: func.TimerRequest) -> None:
     settings = load_settings()
     result = await run_sync(settings, initiated_by="timer")
     log.info("provisioning cycle finished: %s", summary_dict(result))
+
+
+def _request(req: func.HttpRequest) -> ApiRequest:
+    return ApiRequest(
+        method=req.method,
+        path=req.url,
+        params=dict(req.params),
+        route=dict(req.route_params),
+        body=req.get_body() or b"",
+        headers={k.lower(): v for k, v in req.headers.items()},
+    )
+
+
+def _response(answer: ApiResponse) -> func.HttpResponse:
+    return func.HttpResponse(
+        body=answer.body,
+        status_code=answer.status,
+        mimetype=answer.content_type,
+        headers=dict(answer.headers),
+    )
+
+
+async def _serve(handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
+    return _response(await guarded(handler, _request(req)))
+
+
+@app.route(route="test-connection", methods=["POST"])
+async def test_connection(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_test_connection, req)
+
+
+@app.route(route="provision/users/{entraId}", methods=["POST"])
+async def provision_user(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_provision_user, req)
+
+
+@app.route(route="provision/groups/{entraId}", methods=["POST"])
+async def provision_group(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_provision_group, req)
+
+
+@app.route(route="restart", methods=["POST"])
+async def restart_provisioning(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_restart, req)
+
+
+@app.route(route="staged/approve", methods=["POST"])
+async def staged_approve(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(lambda r: handle_staged(r, approve=True), req)
+
+
+@app.route(route="staged/reject", methods=["POST"])
+async def staged_reject(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(lambda r: handle_staged(r, approve=False), req)

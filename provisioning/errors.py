@@ -19,6 +19,14 @@ class ConfigError(ProvisioningError):
         self.problems = problems if problems is not None else [(setting, message)]
 
 
+class InputError(ProvisioningError):
+    """A caller's input is wrong (an id, a body field): nothing was done. `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
 class SourceError(ProvisioningError):
     """Reading Microsoft Graph failed: abort the cycle, deprovision nobody, move no watermark."""
 

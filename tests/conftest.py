@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.goto_sim",
     "tests.fixtures.world",
     "tests.fixtures.scim2",
+    "tests.fixtures.functions",
 ]

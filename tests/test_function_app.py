@@ -12,13 +12,6 @@ from azure.functions.timer import TimerRequest
 from sandbox.world import World, environment
 
 
-@pytest.fixture(scope="module")
-def functions() -> dict[str, Any]:
-    from function_app import app
-
-    return {str(f.get_function_name()): f for f in app.get_functions()}  # get_functions() may run once only
-
-
 def test_timer_binding_uses_the_schedule_setting(functions: dict[str, Any]) -> None:
     binding = json.loads(functions["sync_timer"].get_function_json())["bindings"][0]
     assert binding["type"] == "timerTrigger"

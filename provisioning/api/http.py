@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioning.errors import ConfigError, SourceError, SourceNotFoundError, TargetError, UnauthorizedError
+from provisioning.engine.cycle import LeaseHeldError
+from provisioning.errors import (
+    ConfigError,
+    InputError,
+    SourceError,
+    SourceNotFoundError,
+    TargetError,
+    UnauthorizedError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +125,7 @@ def param_datetime(request: ApiRequest, name: str) -> datetime | None:
 
 
 def route_guid(request: ApiRequest, name: str) -> str:
-    value = request.route.get(name, "")
+    value = request.route.get(name) or ""
     if not GUID.match(value):
         raise bad_request(name, f"must be an Entra object id (a GUID), got {value!r}")
     return value.lower()
@@ -148,6 +156,8 @@ async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
         return await handler(request)
     except ApiError as exc:
         return exc.response()
+    except InputError as exc:
+        return ApiError(400, "badRequest", str(exc), field=exc.field).response()
     except ConfigError as exc:
         return ApiError(500, "configuration", str(exc), field=exc.setting).response()
     except SourceNotFoundError as exc:
@@ -160,6 +170,10 @@ async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
             hint = GRAPH_PERMISSIONS_HINT
         return ApiError(
             502, "graphUnavailable", f"reading Microsoft Graph failed: {exc}", hint=hint
+        ).response()
+    except LeaseHeldError as exc:
+        return ApiError(
+            409, "busy", str(exc), hint="Try again when the running cycle has finished."
         ).response()
     except UnauthorizedError as exc:
         hint = (
