@@ -14,6 +14,12 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from provisioning.errors import ConfigError
+from provisioning.goto_auth.settings import (
+    GOTO_AUTH_SECRET_SETTINGS,
+    GOTO_AUTH_SETTING_NAMES,
+    GoToAuthSettings,
+    load_goto_auth_settings,
+)
 from provisioning.notify.settings import (
     NOTIFY_SECRET_SETTINGS,
     NOTIFY_SETTING_NAMES,
@@ -52,11 +58,14 @@ SETTING_NAMES: tuple[str, ...] = (
     "SKIP_OUT_OF_SCOPE_DELETIONS",
     "CYCLE_TIME_BUDGET_SECONDS",
     *NOTIFY_SETTING_NAMES,
+    *(name for name in GOTO_AUTH_SETTING_NAMES if name not in ("GOTO_ACCESS_TOKEN", "GOTO_SCIM_BASE_URL")),
 )
 # Only for local sandboxes; a deployment must not set them (infra/ is checked for their absence).
 SANDBOX_ONLY_SETTINGS: frozenset[str] = frozenset({"GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"})
 SECRET_SETTINGS: frozenset[str] = (
-    frozenset({"AZURE_CLIENT_SECRET", "GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"}) | NOTIFY_SECRET_SETTINGS
+    frozenset({"AZURE_CLIENT_SECRET", "GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"})
+    | NOTIFY_SECRET_SETTINGS
+    | GOTO_AUTH_SECRET_SETTINGS
 )
 
 _T = TypeVar("_T")
@@ -89,6 +98,9 @@ class Settings:
     skip_out_of_scope_deletions: bool = False
     cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    goto_auth: GoToAuthSettings | None = field(
+        default=None, repr=False
+    )  # None only in hand-built test settings
 
     @property
     def graph_credential_kind(self) -> str:
@@ -276,10 +288,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         settings = replace(settings, notifications=load_notification_settings(r.env))
     except ConfigError as exc:
         r.problems.extend(exc.problems)
-    if settings.goto_access_token is None:
-        r.problems.append(
-            ("GOTO_ACCESS_TOKEN", "is required (GoTo OAuth authorization arrives in a later release)")
-        )
+    try:
+        settings = replace(settings, goto_auth=load_goto_auth_settings(r.env))
+    except ConfigError as exc:
+        r.problems.extend(exc.problems)
     if r.problems:
         names = ", ".join(name for name, _ in r.problems)
         detail = "; ".join(f"{name} {message}" for name, message in r.problems)

@@ -66,9 +66,11 @@ def _graph_hint(exc: Exception) -> str:
 
 async def test_connection(services: Services, settings: Settings) -> list[Check]:
     async def goto_token() -> str:
-        if settings.goto_access_token:
-            return "a static GOTO_ACCESS_TOKEN is configured (sandbox)"
-        raise UnauthorizedError("no GoTo credentials: authorize GoTo first (GET /api/goto/authorize)")
+        if services.goto_auth is None:
+            raise UnauthorizedError("no GoTo credentials: authorize GoTo first (GET /api/goto/authorize)")
+        await services.goto_auth.provider.access_token()
+        mode = settings.goto_auth.mode if settings.goto_auth else "static"
+        return f"obtained a GoTo access token ({mode})"
 
     async def goto_read() -> str:
         users = [u async for u in _first(services.scim.list_users(page_size=1))]
@@ -98,7 +100,7 @@ async def test_connection(services: Services, settings: Settings) -> list[Check]
         return "Check AzureWebJobsStorage (or the Tables endpoint) and the Table Data Contributor role."
 
     return [
-        await _check("gotoToken", goto_token, lambda _: "Authorize GoTo: GET /api/goto/authorize."),
+        await _check("gotoToken", goto_token, lambda _: "Re-authorize GoTo: GET /api/goto/authorize."),
         await _check("gotoScimRead", goto_read, _goto_hint),
         await _check("graphServicePrincipal", graph_sp, _graph_hint),
         await _check("graphAssignments", graph_assignments, _graph_hint),

@@ -7,7 +7,7 @@ each cycle records what it cost.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from azure.core.pipeline.transport import AioHttpTransport
 from provisioning.alerts import MailAlerts
 from provisioning.config import Settings
 from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, SyncEngine
+from provisioning.goto_auth import GoToAuth, load_goto_auth_settings, open_goto_auth
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.notify import Notifier
 from provisioning.source.graph import GraphSource
@@ -40,6 +41,7 @@ class Services:
     state: TableState
     graph_requests: list[int]
     alerts: MailAlerts | None = None
+    goto_auth: GoToAuth | None = None
 
     def engine(
         self,
@@ -119,6 +121,24 @@ def _tables(settings: Settings, observe: ObserveCall | None = None) -> TableStat
     return TableState.from_endpoint(settings.tables_endpoint, credential=credential, prefix=prefix, **options)
 
 
+def _goto_auth(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContextManager[GoToAuth]:
+    """GoTo credentials: OAuth (refresh token in Key Vault), the legacy password grant, or a static
+    sandbox token; Key Vault is reached with the Function's managed identity."""
+    auth_settings = settings.goto_auth or load_goto_auth_settings(
+        {
+            "GOTO_ACCESS_TOKEN": settings.goto_access_token or "",
+            "GOTO_SCIM_BASE_URL": settings.goto_scim_base_url,
+        }
+    )
+    credential = None
+    if auth_settings.mode == "authorization_code" and auth_settings.key_vault_url:
+        from azure.identity.aio import ManagedIdentityCredential
+
+        credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
+        stack.push_async_callback(credential.close)
+    return open_goto_auth(auth_settings, credential=credential)
+
+
 def _notifier(settings: Settings) -> Notifier:
     prefix = settings.state_table_prefix
     if settings.tables_connection_string:
@@ -162,10 +182,11 @@ async def open_services(
             http_client=graph_http,
             max_retries=GRAPH_MAX_RETRIES,
         )
+        goto_auth = await stack.enter_async_context(_goto_auth(settings, stack))
         goto_http = await stack.enter_async_context(
             httpx.AsyncClient(
                 base_url=settings.goto_scim_base_url.rstrip("/") + "/",
-                headers={"Authorization": f"Bearer {settings.goto_access_token}"},
+                auth=goto_auth,
                 timeout=GOTO_TIMEOUT,
                 event_hooks={"response": observer("goto")},
             )
@@ -180,7 +201,7 @@ async def open_services(
         if settings.notifications.enabled:
             notifier = await stack.enter_async_context(_notifier(settings))
             alerts = MailAlerts(notifier, threshold=settings.deprovision_threshold)
-        yield Services(GraphSource(graph), scim, state, counter, alerts)
+        yield Services(GraphSource(graph), scim, state, counter, alerts, goto_auth)
 
 
 async def run_sync(

@@ -53,7 +53,7 @@ def test_malformed_setting_is_named(name: str, value: str, message: str) -> None
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize("name", ["ENTRA_SERVICE_PRINCIPAL_ID", "AzureWebJobsStorage", "GOTO_ACCESS_TOKEN"])
+@pytest.mark.parametrize("name", ["ENTRA_SERVICE_PRINCIPAL_ID", "AzureWebJobsStorage"])
 def test_missing_required_setting_is_named(name: str) -> None:
     env = {k: v for k, v in GOOD.items() if k != name}
     with pytest.raises(ConfigError) as caught:
@@ -142,3 +142,20 @@ def test_bad_safety_setting_is_named(name: str, value: str, message: str) -> Non
     with pytest.raises(ConfigError) as caught:
         load_settings({**GOOD, name: value})
     assert caught.value.setting == name and message in str(caught.value)
+
+
+def test_goto_credentials_are_required_one_way_or_another() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "GOTO_ACCESS_TOKEN"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    assert "GOTO_CLIENT_ID" in caught.value.setting and "GOTO_ACCESS_TOKEN" in str(caught.value)
+    oauth = load_settings(
+        {
+            **env,
+            "GOTO_CLIENT_ID": "client",
+            "GOTO_CLIENT_SECRET": "s3cret",
+            "KEY_VAULT_URL": "https://kv.vault.azure.net",
+        }
+    )
+    assert oauth.goto_auth is not None and oauth.goto_auth.mode == "authorization_code"
+    assert "s3cret" not in repr(oauth)

@@ -223,5 +223,5 @@ def load_goto_auth_settings(env: Mapping[str, str] | None = None) -> GoToAuthSet
     if r.problems:
         names = ", ".join(name for name, _ in r.problems)
         detail = "; ".join(f"{name} {message}" for name, message in r.problems)
-        raise ConfigError(names, f"invalid settings: {detail}")
+        raise ConfigError(names, f"invalid settings: {detail}", problems=list(r.problems))
     return settings
