@@ -1,0 +1,78 @@
+"""AuditLog.add writes each record to its cycle's partition and to its Entra id's index partition,
+in transactions of at most 100; rows written by TableState before the switch read the same."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from provisioning.model import AuditStatus, ModifiedProperty
+from provisioning.state.audit_log import AuditQuery
+from tests.state.test_audit_log_support import BASE, CountingTransport, guid, opened, record
+
+
+async def test_add_writes_the_cycle_partition_and_the_index(
+    tables_connection_string: str, table_prefix: str
+) -> None:
+    cycle_id, user = guid(), guid()
+    changes = (ModifiedProperty("displayName", "Old Name", "New Name"),)
+    written = record(cycle_id, user, BASE, action="update", target_id="42", name="Ada", changes=changes)
+    async with opened(tables_connection_string, table_prefix) as (state, log):
+        await log.add([written])
+        assert await state.list_audit_records(cycle_id) == [written]
+        by_object = await log.query(AuditQuery(entra_id=user))
+        by_cycle = await log.query(AuditQuery(cycle_id=cycle_id))
+    assert by_object.records == [written] and by_cycle.records == [written]
+
+
+async def test_add_batches_per_partition_and_writes_object_partitions_concurrently(
+    tables_connection_string: str, table_prefix: str
+) -> None:
+    cycle_id, busy = guid(), guid()
+    many = [record(cycle_id, busy, BASE + timedelta(seconds=i)) for i in range(230)]
+    singles = [record(cycle_id, guid(), BASE + timedelta(minutes=5, seconds=i)) for i in range(40)]
+    transport = CountingTransport()
+    async with opened(tables_connection_string, table_prefix, transport) as (state, log):
+        transport.requests.clear()
+        await log.add(many + singles)
+        batches = [url for method, url in transport.requests if method == "POST" and "$batch" in url]
+        # audit: 270 rows of one cycle -> 3 transactions; index: 230 rows of one user -> 3, 40 users -> 40
+        assert len(batches) == 3 + 3 + 40
+        assert len(await state.list_audit_records(cycle_id)) == 270
+        page = await log.query(AuditQuery(entra_id=busy), top=1000)
+    assert len(page.records) == 230 and page.continuation_token is None
+
+
+async def test_records_written_by_table_state_read_back_by_cycle(
+    tables_connection_string: str, table_prefix: str
+) -> None:
+    cycle_id = guid()
+    old = [
+        record(cycle_id, guid(), BASE + timedelta(seconds=i), status=AuditStatus.SKIPPED, action="other")
+        for i in range(3)
+    ]
+    async with opened(tables_connection_string, table_prefix) as (state, log):
+        await state.add_audit_records(old)
+        page = await log.query(AuditQuery(cycle_id=cycle_id))
+    assert page.records == old[::-1]
+
+
+async def test_add_refuses_an_id_that_cannot_be_a_key(
+    tables_connection_string: str, table_prefix: str
+) -> None:
+    async with opened(tables_connection_string, table_prefix) as (_, log):
+        with pytest.raises(ValueError, match="cannot be a Table Storage key"):
+            await log.add([record(guid(), "a/b", BASE)])
+
+
+async def test_replaying_a_record_writes_the_same_rows(
+    tables_connection_string: str, table_prefix: str
+) -> None:
+    cycle_id, user = guid(), guid()
+    once = record(cycle_id, user, BASE)
+    async with opened(tables_connection_string, table_prefix) as (_, log):
+        await log.add([once])
+        await log.add([once])
+        assert (await log.query(AuditQuery(entra_id=user))).records == [once]
+        assert (await log.query(AuditQuery(cycle_id=cycle_id))).records == [once]
