@@ -10,6 +10,7 @@ import logging
 
 import azure.functions as func
 
+from provisioning.api.goto_oauth import handle_goto_authorize, handle_goto_callback
 from provisioning.api.http import ApiRequest, ApiResponse, Handler, guarded
 from provisioning.api.routes import (
     handle_provision_group,
@@ -88,3 +89,14 @@ async def staged_approve(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="staged/reject", methods=["POST"])
 async def staged_reject(req: func.HttpRequest) -> func.HttpResponse:
     return await _serve(lambda r: handle_staged(r, approve=False), req)
+
+
+@app.route(route="goto/authorize", methods=["GET"])
+async def goto_authorize(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_goto_authorize, req)
+
+
+@app.route(route="goto/callback", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def goto_callback(req: func.HttpRequest) -> func.HttpResponse:
+    """Anonymous by necessity: GoTo's redirect cannot carry a function key; the single-use state guards it."""
+    return await _serve(handle_goto_callback, req)

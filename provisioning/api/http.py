@@ -24,6 +24,7 @@ from provisioning.errors import (
     TargetError,
     UnauthorizedError,
 )
+from provisioning.goto_auth.errors import AuthorizationFlowError
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,11 @@ def bad_request(field: str, message: str) -> ApiError:
     return ApiError(400, "badRequest", f"{field}: {message}", field=field)
 
 
+FUNCTION_KEY_PARAM = "code"  # Azure Functions takes the function key as ?code=... as well as a header
+
+
 def check_params(request: ApiRequest, allowed: set[str]) -> None:
-    unknown = sorted(set(request.params) - allowed)
+    unknown = sorted(set(request.params) - allowed - {FUNCTION_KEY_PARAM})
     if unknown:
         raise bad_request(unknown[0], f"unknown query parameter; allowed: {sorted(allowed) or 'none'}")
 
@@ -156,6 +160,10 @@ async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
         return await handler(request)
     except ApiError as exc:
         return exc.response()
+    except AuthorizationFlowError as exc:
+        return ApiError(
+            400, "authorizationFailed", str(exc), hint="Start again: GET /api/goto/authorize."
+        ).response()
     except InputError as exc:
         return ApiError(400, "badRequest", str(exc), field=exc.field).response()
     except ConfigError as exc:

@@ -4,6 +4,7 @@ reported as Entra's provisioningSteps; dry run; bad input; unknown ids; upstream
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from sandbox.graph import APP_ROLE_USER_ID
 from sandbox.world import World, environment
@@ -12,8 +13,8 @@ from tests.fixtures.functions import Caller
 UNKNOWN = "0b0b0b0b-1111-2222-3333-444444444444"
 
 
-def _steps(body: dict[str, object]) -> list[tuple[str, str]]:
-    return [(s["provisioningStepType"], s["status"]) for s in body["provisioningSteps"]]  # type: ignore[index, union-attr, attr-defined]
+def _steps(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["provisioningStepType"], s["status"]) for s in body["provisioningSteps"]]
 
 
 async def test_provision_one_user_now(call: Caller, world: World, api_env: dict[str, str]) -> None:

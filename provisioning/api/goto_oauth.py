@@ -1,0 +1,87 @@
+"""The browser side of "Authorize GoTo": /api/goto/authorize redirects to GoTo with a single-use
+state; /api/goto/callback (anonymous: GoTo's redirect carries no function key) checks it, exchanges
+the code, and stores the refresh token. Answers never contain a token."""
+
+from __future__ import annotations
+
+import html
+from contextlib import AsyncExitStack
+
+from provisioning.api.http import ApiError, ApiRequest, ApiResponse, check_params
+from provisioning.config import Settings, load_settings
+from provisioning.goto_auth import (
+    GoToAuthSettings,
+    OAuthStateStore,
+    complete_authorization,
+    open_token_store,
+    start_authorization,
+)
+
+
+def _oauth(settings: Settings) -> GoToAuthSettings:
+    auth = settings.goto_auth
+    if auth is None or auth.mode != "authorization_code":
+        raise ApiError(
+            409,
+            "notConfigured",
+            "GoTo OAuth is not configured: set GOTO_CLIENT_ID and GOTO_CLIENT_SECRET (and GOTO_REDIRECT_URI)",
+            field="GOTO_CLIENT_ID",
+        )
+    return auth
+
+
+async def _states(settings: Settings, stack: AsyncExitStack) -> OAuthStateStore:
+    prefix = settings.state_table_prefix
+    if settings.tables_connection_string:
+        store = OAuthStateStore.from_connection_string(settings.tables_connection_string, prefix=prefix)
+    else:
+        from azure.identity.aio import ManagedIdentityCredential
+
+        assert settings.tables_endpoint  # checked by load_settings
+        credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
+        stack.push_async_callback(credential.close)
+        store = OAuthStateStore.from_endpoint(settings.tables_endpoint, credential=credential, prefix=prefix)
+    return await stack.enter_async_context(store)
+
+
+async def handle_goto_authorize(request: ApiRequest) -> ApiResponse:
+    check_params(request, set())
+    settings = load_settings()
+    auth = _oauth(settings)
+    async with AsyncExitStack() as stack:
+        begun = await start_authorization(settings=auth, states=await _states(settings, stack))
+    return ApiResponse(
+        302, b"", content_type="text/plain", headers={"Location": begun.url, "Cache-Control": "no-store"}
+    )
+
+
+async def handle_goto_callback(request: ApiRequest) -> ApiResponse:
+    check_params(request, {"code", "state", "error", "error_description", "scope"})
+    settings = load_settings()
+    auth = _oauth(settings)
+    async with AsyncExitStack() as stack:
+        credential = None
+        if auth.key_vault_url:
+            from azure.identity.aio import ManagedIdentityCredential
+
+            credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
+            stack.push_async_callback(credential.close)
+        token_store = open_token_store(auth, credential=credential)
+        stack.push_async_callback(token_store.close)
+        summary = await complete_authorization(
+            code=request.params.get("code"),
+            state=request.params.get("state"),
+            settings=auth,
+            states=await _states(settings, stack),
+            token_store=token_store,
+            error=request.params.get("error"),
+            error_description=request.params.get("error_description"),
+        )
+    details = "".join(
+        f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>" for k, v in summary.as_dict().items()
+    )
+    page = (
+        "<!doctype html><title>GoTo connected</title><h1>GoTo is connected</h1>"
+        f"<p>The refresh token is stored; provisioning can reach GoTo.</p><ul>{details}</ul>"
+    )
+    return ApiResponse(200, page.encode(), content_type="text/html", headers={"Cache-Control": "no-store"})

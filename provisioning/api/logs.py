@@ -1,0 +1,348 @@
+"""GET /api/logs and `logs` on the CLI: the provisioning logs, filtered, newest first, paged.
+
+Records are shown the way Entra shows its provisioning logs (provisioningObjectSummary), as JSON,
+CSV for export, or one readable line each. The HTTP handler and the CLI parse the same query
+parameters with the same checks, so a bad value is refused with the same message naming it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from provisioning.api.http import (
+    GUID,
+    ApiError,
+    ApiRequest,
+    ApiResponse,
+    bad_request,
+    check_params,
+    guarded,
+    json_response,
+    param_datetime,
+    param_int,
+)
+from provisioning.model import AuditRecord, AuditStatus, ObjectType
+from provisioning.state.audit_log import (
+    DEFAULT_TOP,
+    MAX_TOP,
+    AuditLog,
+    AuditPage,
+    AuditQuery,
+    ContinuationTokenError,
+)
+
+FILTER_PARAMS = ("cycleId", "entraId", "gotoId", "action", "status", "from", "to")
+PARAMS = frozenset({*FILTER_PARAMS, "top", "continuationToken", "format"})
+ACTIONS = ("create", "update", "delete", "disable", "stagedDelete", "other")
+STATUSES = tuple(s.value for s in AuditStatus)
+FORMATS = ("json", "csv")
+CLI_FORMATS = ("table", "json", "csv")
+CONTINUATION_HEADER = "X-Continuation-Token"
+CSV_COLUMNS = (
+    "activityDateTime",
+    "id",
+    "cycleId",
+    "changeId",
+    "provisioningAction",
+    "status",
+    "sourceId",
+    "sourceDisplayName",
+    "identityType",
+    "targetId",
+    "targetDisplayName",
+    "errorCode",
+    "errorReason",
+    "recommendedAction",
+    "modifiedProperties",
+    "reason",
+    "durationInMilliseconds",
+    "initiatedBy",
+    "dryRun",
+)
+_GOTO_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
+_SECRETS = (
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*"), "Bearer [redacted]"),
+    (
+        re.compile(
+            r"(?i)\b(AccountKey|SharedAccessSignature|sig|client_secret|access_token|refresh_token|password)"
+            r"=[^;&\s\"']+"
+        ),
+        r"\1=[redacted]",
+    ),
+    (
+        re.compile(r"(?i)\"(access_token|refresh_token|client_secret|password)\"\s*:\s*\"[^\"]*\""),
+        r'"\1": "[redacted]"',
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogsRequest:
+    query: AuditQuery
+    top: int = DEFAULT_TOP
+    continuation_token: str | None = None
+    format: str = "json"
+
+
+def redact(text: str | None) -> str | None:
+    """Second line of defence: text the engine recorded from an error never carries a credential out."""
+    if text is None:
+        return None
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def parse_logs_request(request: ApiRequest) -> LogsRequest:
+    """Check every query parameter; an unknown or malformed one is a 400 naming it."""
+    check_params(request, set(PARAMS))
+    params = request.params
+    fmt = params.get("format") or "json"
+    if fmt not in FORMATS:
+        raise bad_request("format", f"must be one of {', '.join(FORMATS)}, got {_short(fmt)}")
+    since, until = param_datetime(request, "from"), param_datetime(request, "to")
+    if since is not None and until is not None and since > until:
+        raise bad_request("from", "must not be after 'to'")
+    status = _choice(params, "status", STATUSES)
+    query = AuditQuery(
+        cycle_id=_guid(params, "cycleId"),
+        entra_id=_guid(params, "entraId"),
+        goto_id=_goto_id(params),
+        action=_choice(params, "action", ACTIONS),
+        status=None if status is None else AuditStatus(status),
+        since=since,
+        until=until,
+    )
+    top = param_int(request, "top", DEFAULT_TOP, minimum=1, maximum=MAX_TOP)
+    token = params.get("continuationToken") or None
+    return LogsRequest(query, top, token, fmt)
+
+
+async def read_page(log: AuditLog, request: LogsRequest) -> AuditPage:
+    try:
+        return await log.query(request.query, top=request.top, continuation_token=request.continuation_token)
+    except ContinuationTokenError as exc:
+        raise bad_request("continuationToken", str(exc)) from None
+
+
+async def handle_logs(request: ApiRequest, *, log: AuditLog) -> ApiResponse:
+    """GET /api/logs. Always answers (bad input 400 naming the field, never a stack trace)."""
+
+    async def answer(request: ApiRequest) -> ApiResponse:
+        parsed = parse_logs_request(request)
+        page = await read_page(log, parsed)
+        if parsed.format == "csv":
+            headers = {"Content-Disposition": 'attachment; filename="provisioning-logs.csv"'}
+            if page.continuation_token:
+                headers[CONTINUATION_HEADER] = page.continuation_token
+            body = records_csv(page.records).encode()
+            return ApiResponse(200, body, content_type="text/csv; charset=utf-8", headers=headers)
+        return json_response(200, page_dict(page))
+
+    return await guarded(answer, request)
+
+
+async def logs_command(
+    filters: Mapping[str, str],
+    *,
+    log: AuditLog,
+    out: TextIO,
+    fmt: str = "table",
+    all_pages: bool = False,
+    err: TextIO | None = None,
+) -> int:
+    """`logs`: `filters` are the HTTP query parameters by name (cycleId, entraId, gotoId, action,
+    status, from, to, top, continuationToken); `fmt` is table, json or csv; `all_pages` follows the
+    continuation tokens to the end (for an export). Exit code 0, or 2 for bad input."""
+    errors = err if err is not None else sys.stderr
+    try:
+        if fmt not in CLI_FORMATS:
+            raise bad_request("format", f"must be one of {', '.join(CLI_FORMATS)}, got {_short(fmt)}")
+        if "format" in filters:
+            raise bad_request("format", "is chosen with --format")
+        parsed = parse_logs_request(ApiRequest("GET", "/api/logs", params=dict(filters)))
+        records, token = await _collect(log, parsed, all_pages=all_pages)
+    except ApiError as exc:
+        print(f"error: {exc.message}", file=errors)
+        return 2
+    if fmt == "json":
+        out.write(json.dumps(page_dict(AuditPage(records, token)), indent=2) + "\n")
+    elif fmt == "csv":
+        out.write(records_csv(records))
+        if token:
+            print(f"more records: continue with continuationToken={token}", file=errors)
+    else:
+        for record in records:
+            out.write(record_line(record) + "\n")
+        if not records:
+            out.write("no records\n")
+        if token:
+            out.write(f"more records: continue with continuationToken={token}\n")
+    return 0
+
+
+async def _collect(
+    log: AuditLog, parsed: LogsRequest, *, all_pages: bool
+) -> tuple[list[AuditRecord], str | None]:
+    page = await read_page(log, parsed)
+    records = list(page.records)
+    while all_pages and page.continuation_token:
+        parsed = LogsRequest(parsed.query, parsed.top, page.continuation_token, parsed.format)
+        page = await read_page(log, parsed)
+        records += page.records
+    return records, page.continuation_token
+
+
+# shapes -------------------------------------------------------------------------------------------
+
+
+def page_dict(page: AuditPage) -> dict[str, Any]:
+    return {"value": [record_dict(r) for r in page.records], "continuationToken": page.continuation_token}
+
+
+def record_dict(record: AuditRecord) -> dict[str, Any]:
+    """One record shaped like Entra's provisioningObjectSummary."""
+    error = None
+    if record.error_code or record.error_reason or record.recommended_action:
+        error = {
+            "errorCode": record.error_code,
+            "reason": redact(record.error_reason),
+            "recommendedAction": redact(record.recommended_action),
+        }
+    steps = []
+    if record.reason:
+        steps.append(
+            {
+                "name": "Action",
+                "provisioningStepType": "processing",
+                "status": record.status.value,
+                "description": redact(record.reason),
+            }
+        )
+    return {
+        "id": record.id,
+        "activityDateTime": record.activity_date_time,
+        "cycleId": record.cycle_id,
+        "changeId": record.change_id,
+        "provisioningAction": record.action,
+        "provisioningStatusInfo": {"status": record.status.value, "errorInformation": error},
+        "sourceIdentity": {
+            "id": record.source_id,
+            "displayName": record.source_display_name,
+            "identityType": _identity_type(record.object_type),
+        },
+        "targetIdentity": {"id": record.target_id, "displayName": record.target_display_name},
+        "modifiedProperties": [
+            {"displayName": p.display_name, "oldValue": p.old_value, "newValue": p.new_value}
+            for p in record.modified_properties
+        ],
+        "provisioningSteps": steps,
+        "durationInMilliseconds": record.duration_ms,
+        "initiatedBy": record.initiated_by,
+        "dryRun": record.dry_run,
+    }
+
+
+def records_csv(records: Sequence[AuditRecord]) -> str:
+    """A header row, then one row per record; modified properties joined as `name: old -> new; ...`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        row = (
+            r.activity_date_time,
+            r.id,
+            r.cycle_id,
+            r.change_id,
+            r.action,
+            r.status.value,
+            r.source_id,
+            r.source_display_name,
+            _identity_type(r.object_type),
+            r.target_id,
+            r.target_display_name,
+            r.error_code,
+            redact(r.error_reason),
+            redact(r.recommended_action),
+            modified_text(r),
+            redact(r.reason),
+            r.duration_ms,
+            r.initiated_by,
+            "true" if r.dry_run else "false",
+        )
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def modified_text(record: AuditRecord) -> str:
+    return "; ".join(
+        f"{p.display_name}: {_shown(p.old_value)} -> {_shown(p.new_value)}"
+        for p in record.modified_properties
+    )
+
+
+def record_line(record: AuditRecord) -> str:
+    """One readable line: when, what, to whom, and why when it was not a plain success."""
+    moment = datetime.fromisoformat(record.activity_date_time).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    who = (
+        f"{record.source_display_name} ({record.source_id})"
+        if record.source_display_name
+        else record.source_id
+    )
+    line = f"{moment}  {record.action:<12} {record.status.value:<8} {who} -> GoTo {record.target_id or '-'}"
+    if record.status is AuditStatus.FAILURE or record.error_code:
+        line += f"  [{record.error_code or 'error'}: {redact(record.error_reason) or ''}]"
+    elif record.status is not AuditStatus.SUCCESS and record.reason:
+        line += f"  ({redact(record.reason)})"
+    if record.dry_run:
+        line += "  (dry run)"
+    return line
+
+
+def _identity_type(object_type: ObjectType) -> str:
+    return object_type.value.capitalize()
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else value
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_CSV_FORMULA) else text
+
+
+def _guid(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name) or None
+    if value is not None and not GUID.match(value):
+        raise bad_request(name, f"must be a GUID, got {_short(value)}")
+    return None if value is None else value.lower()
+
+
+def _goto_id(params: Mapping[str, str]) -> str | None:
+    value = params.get("gotoId") or None
+    if value is not None and not _GOTO_ID.match(value):
+        allowed = "letters, digits, '.', '_' and '-'"
+        raise bad_request("gotoId", f"must be a GoTo user id ({allowed}), got {_short(value)}")
+    return value
+
+
+def _choice(params: Mapping[str, str], name: str, allowed: Sequence[str]) -> str | None:
+    value = params.get(name) or None
+    if value is not None and value not in allowed:
+        raise bad_request(name, f"must be one of {', '.join(allowed)}, got {_short(value)}")
+    return value
+
+
+def _short(value: str) -> str:
+    """A refused value, quoted and cut short: enough to recognise, never a wall of text."""
+    return repr(value if len(value) <= 60 else value[:60] + "...")
