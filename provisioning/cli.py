@@ -11,14 +11,20 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
-from provisioning.config import load_settings
+from provisioning.api.http import GUID
+from provisioning.config import Settings, load_settings
+from provisioning.diagnostics import test_connection
+from provisioning.engine.admin import restart
 from provisioning.engine.cycle import LeaseHeldError
-from provisioning.errors import ConfigError, SourceError, UnauthorizedError
+from provisioning.engine.on_demand import OnDemand
+from provisioning.errors import ConfigError, InputError, SourceError, SourceNotFoundError, UnauthorizedError
+from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
 from provisioning.progress import CycleProgress
 from provisioning.report import render_summary, summary_dict
-from provisioning.service import run_sync, settle_staged
+from provisioning.service import open_services, run_sync, settle_staged
 
 EXIT_OK = 0
 EXIT_FAILED_OBJECTS = 1
@@ -31,6 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="run one provisioning cycle now")
     sync.add_argument("--dry-run", action="store_true", help="read and plan, print the plan, write nothing")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    check = commands.add_parser("test-connection", help="check GoTo, Graph and Table Storage, with hints")
+    check.add_argument("--json", action="store_true", help="print the checks as JSON")
+    provision = commands.add_parser("provision", help="provision one user (or a group's members) now")
+    provision.add_argument("kind", choices=["user", "group"])
+    provision.add_argument("id", help="the Entra object id")
+    provision.add_argument("--dry-run", action="store_true", help="show the steps, write nothing to GoTo")
+    provision.add_argument("--member", action="append", dest="members", help="a group's member id (up to 5)")
+    restart_cmd = commands.add_parser("restart", help="clear watermarks: the next cycle is a full one")
+    restart_cmd.add_argument("--reset-links", action="store_true", help="also forget Entra-GoTo links")
+    add_authorize_arguments(
+        commands.add_parser("goto-authorize", help="connect GoTo (OAuth, loopback redirect)")
+    )
     staged = commands.add_parser(
         "staged", help="settle disables/deletes held by the accidental-deletion guard"
     )
@@ -46,6 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sync(dry_run=args.dry_run, as_json=args.json)
     if args.command == "staged":
         return _staged(approve=args.decision == "approve", as_json=args.json)
+    if args.command == "goto-authorize":
+        return run_authorize(args)
+    if args.command == "test-connection":
+        return _run(lambda settings: _test_connection(settings, as_json=args.json))
+    if args.command == "provision":
+        return _run(
+            lambda settings: _provision(settings, args.kind, args.id, args.members, dry_run=args.dry_run)
+        )
+    if args.command == "restart":
+        return _run(lambda settings: _restart(settings, reset_links=args.reset_links))
     raise AssertionError(args.command)
 
 
@@ -84,6 +112,61 @@ def _staged(*, approve: bool, as_json: bool) -> int:
         print(f"{len(result.planned)} staged disables/deletes {verb}; quarantine for them lifted")
         print(render_summary(result))
     return EXIT_FAILED_OBJECTS if result.failures else EXIT_OK
+
+
+def _run(command: Callable[[Settings], Coroutine[Any, Any, int]]) -> int:
+    """Settings, then the command; anything that stops it from running is exit 2 with a clear line."""
+    try:
+        return asyncio.run(command(load_settings()))
+    except ConfigError as exc:
+        return _cannot_run("configuration", str(exc), False)
+    except (InputError, SourceNotFoundError) as exc:
+        return _cannot_run("input", str(exc), False)
+    except UnauthorizedError as exc:
+        return _cannot_run("credentials", f"GoTo refused the credentials: {exc}", False)
+    except SourceError as exc:
+        return _cannot_run("source", f"reading Microsoft Graph failed: {exc}", False)
+    except LeaseHeldError as exc:
+        return _cannot_run("busy", str(exc), False)
+
+
+async def _test_connection(settings: Settings, *, as_json: bool) -> int:
+    async with open_services(settings) as services:
+        checks = await test_connection(services, settings)
+    if as_json:
+        print(json.dumps([c.as_dict() for c in checks], indent=2))
+    for c in checks:
+        if not as_json:
+            print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail if c.ok else c.error}")
+            if c.hint and not c.ok:
+                print(f"     hint: {c.hint}")
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED_OBJECTS
+
+
+async def _provision(
+    settings: Settings, kind: str, entra_id: str, members: list[str] | None, *, dry_run: bool
+) -> int:
+    if not GUID.match(entra_id):
+        raise InputError("id", f"must be an Entra object id (a GUID), got {entra_id!r}")
+    async with open_services(settings) as services:
+        on_demand = OnDemand(services.engine(settings))
+        if kind == "user":
+            results = [(await on_demand.provision_user(entra_id.lower(), dry_run=dry_run)).as_dict()]
+        else:
+            answer = await on_demand.provision_group(entra_id.lower(), member_ids=members, dry_run=dry_run)
+            results = answer["members"]
+    for result in results:
+        print(f"{result['entraId']}: {result['action']} -> {result['status']}")
+        for step in result["provisioningSteps"]:
+            print(f"  [{step['provisioningStepType']:<10}] {step['status']:<8} {step['description']}")
+    return EXIT_FAILED_OBJECTS if any(r["status"] == "failure" for r in results) else EXIT_OK
+
+
+async def _restart(settings: Settings, *, reset_links: bool) -> int:
+    async with open_services(settings) as services:
+        answer = await restart(services.engine(settings), reset_links=reset_links)
+    print(json.dumps(answer, indent=2))
+    return EXIT_OK
 
 
 def _cannot_run(kind: str, message: str, as_json: bool) -> int:

@@ -24,12 +24,8 @@ from tests.infra.test_settings_drift import READ_BY_CODE
 
 # Subcommands of `python -m provisioning` the guide documents before they exist (and why they wait).
 PENDING_GUIDE_COMMANDS = {
-    "goto-authorize": "GoTo OAuth from a terminal (the credential layer exists; the CLI command does not)",
-    "test-connection": "checks Graph and GoTo with the configured credentials",
-    "provision user": "Entra's Provision on demand for one user",
     "status": "on/off, last cycles, staged deprovisions, quarantine",
     "logs": "the audit records",
-    "restart": "forget the delta watermarks; the next cycle reads everything",
 }
 CLI = re.compile(r"-m provisioning (?P<command>[a-z-]+(?: user)?)")
 
