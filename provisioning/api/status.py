@@ -1,0 +1,282 @@
+"""GET /api/status and `status` on the CLI: is provisioning on, is a cycle running and how far it
+is, how the last cycles went, when the next one runs, and what is holding it back (quarantine,
+staged deprovisions, objects whose retries were given up).
+
+Everything comes from the state tables; nothing here calls Graph or GoTo, so status answers even
+when they are down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from croniter import croniter
+
+from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
+from provisioning.api.logs import redact
+from provisioning.config import Settings
+from provisioning.engine.cycle import HELD_REASONS, QUARANTINE, QUARANTINE_RETRY_HOURS, STAGED
+from provisioning.model import CycleRecord
+from provisioning.state.tables import TableState
+
+LEASE = "lease"
+GIVEN_UP_IDS_SHOWN = 50
+NOT_A_SYNC_CYCLE = frozenset({"on-demand"})  # one object on request, not a cycle of the job
+_FIRST_LOOK = 50  # cycle rows read first; more only when the answers lie further back
+_LOOK_GROWTH = 10
+
+
+def next_run(schedule: str, after: datetime) -> datetime | None:
+    """The timer's next firing after `after`, in UTC, or None if the schedule cannot be read.
+
+    SYNC_SCHEDULE is NCRONTAB as Azure Functions reads it: six fields with the SECONDS FIRST
+    (`sec min hour day month weekday`), and a day must match both day-of-month and day-of-week
+    (NCrontab checks the weekday of each matching day, unlike Vixie cron's either-or).
+    """
+    if len(schedule.split()) != 6:  # croniter would read five fields as Vixie cron, minutes first
+        return None
+    try:
+        it = croniter(schedule, after.astimezone(UTC), second_at_beginning=True, day_or=False)
+        moment = it.get_next(datetime)
+    except (ValueError, KeyError, TypeError):  # croniter's parse errors are ValueErrors
+        return None
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)
+
+
+@dataclass(slots=True)
+class _Cycles:
+    running: CycleRecord | None = None
+    last: CycleRecord | None = None
+    last_success: CycleRecord | None = None
+    last_skip: CycleRecord | None = None  # only one newer than `last`: why cycles are not running now
+
+
+def _classify(cycles: Sequence[CycleRecord], live_holder: str | None) -> tuple[_Cycles, bool]:
+    """Sort the newest cycles into what status shows; True when nothing further back can change it."""
+    found = _Cycles()
+    for cycle in cycles:
+        if cycle.kind in NOT_A_SYNC_CYCLE:
+            continue
+        if cycle.status.startswith("skipped"):
+            if found.last is None and found.last_skip is None:
+                found.last_skip = cycle
+            continue
+        if cycle.status == "running" and cycle.id == live_holder:
+            found.running = found.running or cycle
+            continue
+        if found.last is None:
+            found.last = cycle
+        if found.last_success is None and cycle.status == "succeeded":
+            found.last_success = cycle
+    complete = (
+        found.last is not None
+        and found.last_success is not None
+        and (live_holder is None or found.running is not None)
+    )
+    return found, complete
+
+
+async def _find_cycles(state: TableState, live_holder: str | None) -> _Cycles:
+    """Read newest first, further back only while an answer is missing (a long quarantine or
+    provisioning off leaves a skipped row every few minutes)."""
+    limit = _FIRST_LOOK
+    while True:
+        cycles = await state.list_cycles(limit=limit)
+        found, complete = _classify(cycles, live_holder)
+        if complete or len(cycles) < limit:
+            return found
+        limit *= _LOOK_GROWTH
+
+
+def _live_holder(lease: Mapping[str, Any] | None, now: datetime) -> str | None:
+    if not lease or not lease.get("Holder") or not lease.get("Expires"):
+        return None
+    expires = datetime.fromisoformat(str(lease["Expires"]))
+    return str(lease["Holder"]) if expires > now else None
+
+
+def _cycle_dict(cycle: CycleRecord, *, interrupted: bool = False) -> dict[str, Any]:
+    duration = None
+    if cycle.ended:
+        seconds = (
+            datetime.fromisoformat(cycle.ended) - datetime.fromisoformat(cycle.started)
+        ).total_seconds()
+        duration = round(seconds, 3)
+    return {
+        "id": cycle.id,
+        "kind": cycle.kind,
+        "initiatedBy": cycle.initiated_by,
+        "dryRun": cycle.dry_run,
+        "started": cycle.started,
+        "ended": cycle.ended,
+        "durationSeconds": duration,
+        "status": cycle.status,
+        "interrupted": interrupted,
+        "counts": dict(cycle.counts),
+        "error": redact(cycle.error),
+        "requests": {"graph": cycle.graph_requests, "goto": cycle.goto_requests},
+    }
+
+
+def _running_dict(cycle: CycleRecord, lease: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": cycle.id,
+        "kind": cycle.kind,
+        "initiatedBy": cycle.initiated_by,
+        "started": cycle.started,
+        "pages": cycle.pages,
+        "objectsRead": cycle.objects_read,
+        "operationsDone": cycle.operations_done,
+        "leaseExpires": str(lease.get("Expires")),
+    }
+
+
+def _quarantine_dict(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    reason = str(row.get("Reason") or "")
+    since = str(row.get("Since") or "") or None
+    last = str(row.get("LastAttempt") or "") or since
+    awaiting = reason in HELD_REASONS
+    next_attempt = None
+    if not awaiting and last:
+        next_attempt = (datetime.fromisoformat(last) + timedelta(hours=QUARANTINE_RETRY_HOURS)).isoformat()
+    return {
+        "reason": reason,
+        "since": since,
+        "detail": redact(str(row.get("Detail") or "")) or None,
+        "lastAttempt": last,
+        "nextAttempt": next_attempt,  # None while staged deprovisions wait for approve or reject
+        "awaitingApproval": awaiting,
+    }
+
+
+def _retries_dict(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    given_up = sorted(source_id for source_id, row in rows.items() if row.get("GivenUp"))
+    return {
+        "pending": len(rows) - len(given_up),
+        "givenUp": len(given_up),
+        "givenUpIds": given_up[:GIVEN_UP_IDS_SHOWN],
+        "givenUpIdsTruncated": len(given_up) > GIVEN_UP_IDS_SHOWN,
+    }
+
+
+async def build_status(*, state: TableState, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The whole status document; `now` decides whether the lease is live and when the next run is."""
+    lease, quarantine, staged, retries = await asyncio.gather(
+        state.get_control(LEASE),
+        state.get_control(QUARANTINE),
+        state.list_held_operations(STAGED),
+        state.list_retries(),
+    )
+    holder = _live_holder(lease, now)
+    cycles = await _find_cycles(state, holder)
+    last = cycles.last
+    upcoming = next_run(settings.sync_schedule, now)
+    return {
+        "provisioningEnabled": settings.provisioning_enabled,
+        "dryRun": settings.dry_run,
+        "schedule": settings.sync_schedule,
+        "nextScheduledRun": None if upcoming is None else upcoming.isoformat(),
+        "running": None if cycles.running is None or lease is None else _running_dict(cycles.running, lease),
+        "lastCycle": None if last is None else _cycle_dict(last, interrupted=last.status == "running"),
+        "lastSuccessfulCycle": None if cycles.last_success is None else _cycle_dict(cycles.last_success),
+        "lastSkip": None
+        if cycles.last_skip is None
+        else {
+            "id": cycles.last_skip.id,
+            "time": cycles.last_skip.ended or cycles.last_skip.started,
+            "status": cycles.last_skip.status,
+        },
+        "quarantine": _quarantine_dict(quarantine),
+        "stagedDeprovisions": len(staged),
+        "retries": _retries_dict(retries),
+    }
+
+
+async def handle_status(
+    request: ApiRequest, *, state: TableState, settings: Settings, now: datetime | None = None
+) -> ApiResponse:
+    """GET /api/status (no query parameters). Always answers; never a stack trace."""
+
+    async def answer(request: ApiRequest) -> ApiResponse:
+        check_params(request, set())
+        body = await build_status(state=state, settings=settings, now=now or datetime.now(UTC))
+        return json_response(200, body)
+
+    return await guarded(answer, request)
+
+
+async def status_command(*, state: TableState, settings: Settings, out: TextIO, as_json: bool) -> int:
+    """`status`: the same document as GET /api/status, as JSON or as a few readable lines."""
+    status = await build_status(state=state, settings=settings, now=datetime.now(UTC))
+    if as_json:
+        out.write(json.dumps(status, indent=2) + "\n")
+    else:
+        out.write("\n".join(render_status(status)) + "\n")
+    return 0
+
+
+def render_status(status: Mapping[str, Any]) -> list[str]:
+    """The status document as lines for people."""
+    on = "on" if status["provisioningEnabled"] else "OFF (PROVISIONING_ENABLED is false)"
+    lines = [
+        f"provisioning: {on}" + ("; dry run (DRY_RUN is true)" if status["dryRun"] else ""),
+        f"schedule:     {status['schedule']}; next run {status['nextScheduledRun'] or 'unknown'}",
+    ]
+    running = status["running"]
+    if running:
+        lines.append(
+            f"running:      cycle {running['id']} ({running['kind']}) since {running['started']}: "
+            f"{running['pages']} pages, {running['objectsRead']} objects read, "
+            f"{running['operationsDone']} operations done"
+        )
+    else:
+        lines.append("running:      no")
+    for label, key in (("last cycle:  ", "lastCycle"), ("last success:", "lastSuccessfulCycle")):
+        lines.extend(_cycle_lines(label, status[key]))
+    skip = status["lastSkip"]
+    if skip:
+        lines.append(f"last skip:    {skip['time']}: {skip['status']}")
+    quarantine = status["quarantine"]
+    if quarantine:
+        then = (
+            "approve or reject the staged deprovisions"
+            if quarantine["awaitingApproval"]
+            else f"next attempt after {quarantine['nextAttempt']}"
+        )
+        reason, since, detail = quarantine["reason"], quarantine["since"], quarantine["detail"]
+        lines.append(f"quarantine:   {reason} since {since}: {detail}; {then}")
+    else:
+        lines.append("quarantine:   no")
+    lines.append(f"staged:       {status['stagedDeprovisions']} deprovisions awaiting approval")
+    retries = status["retries"]
+    given_up = ""
+    if retries["givenUp"]:
+        shown = ", ".join(retries["givenUpIds"]) + (", ..." if retries["givenUpIdsTruncated"] else "")
+        given_up = f" ({shown})"
+    lines.append(f"retries:      {retries['pending']} pending, {retries['givenUp']} given up{given_up}")
+    return lines
+
+
+def _cycle_lines(label: str, cycle: Mapping[str, Any] | None) -> list[str]:
+    if cycle is None:
+        return [f"{label} none"]
+    duration = "" if cycle["durationSeconds"] is None else f" in {cycle['durationSeconds']:.1f}s"
+    interrupted = " (interrupted)" if cycle["interrupted"] else ""
+    counts = ", ".join(f"{key} {n}" for key, n in cycle["counts"].items()) or "nothing to do"
+    requests = cycle["requests"]
+    lines = [
+        f"{label} {cycle['id']} ({cycle['kind']}) {cycle['status']}{interrupted}, "
+        f"started {cycle['started']}{duration}: {counts}; "
+        f"{requests['graph']} Graph and {requests['goto']} GoTo requests"
+    ]
+    if cycle["error"]:
+        lines.append(f"              error: {cycle['error']}")
+    return lines
