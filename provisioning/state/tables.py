@@ -14,7 +14,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -30,6 +30,9 @@ from provisioning.model import (
     ModifiedProperty,
     ObjectType,
 )
+
+if TYPE_CHECKING:
+    from provisioning.state.audit_log import AuditLog
 
 BATCH_LIMIT = 100
 # Entra's retry ladder: the next cycle, then about 6, 12, 24, 48, 96 and 168 hours, then given up.
@@ -63,6 +66,7 @@ class TableState:
         self._service = service
         self._prefix = prefix
         self._tables: dict[str, TableClient] = {}
+        self.audit_log: AuditLog | None = None
 
     @classmethod
     def from_connection_string(
@@ -82,15 +86,21 @@ class TableState:
         )
 
     async def open(self) -> TableState:
+        from provisioning.state.audit_log import AuditLog  # the audit log shares this client
+
         for name in ("links", "state", "members", "audit", "cycles"):
             table = self._prefix + name
             self._tables[name] = await self._service.create_table_if_not_exists(table)
+        self.audit_log = await AuditLog(self._service, prefix=self._prefix).open()
         return self
 
     async def close(self) -> None:
         for table in self._tables.values():
             await table.close()
-        await self._service.close()
+        if self.audit_log is not None:
+            await self.audit_log.close()  # closes the shared service client too
+        else:
+            await self._service.close()
 
     async def __aenter__(self) -> TableState:
         return await self.open()
@@ -355,7 +365,10 @@ class TableState:
     # audit records and cycles --------------------------------------------------------------------
 
     async def add_audit_records(self, records: Sequence[AuditRecord]) -> None:
-        await self._submit("audit", [("upsert", _audit_to_entity(r)) for r in records])
+        """Through the audit log, so each record is also indexed by its Entra id."""
+        if self.audit_log is None:
+            raise RuntimeError("TableState.open() was not called")
+        await self.audit_log.add(records)
 
     async def list_audit_records(self, cycle_id: str) -> list[AuditRecord]:
         query = self._t("audit").query_entities("PartitionKey eq @pk", parameters={"pk": _key(cycle_id)})
