@@ -23,8 +23,8 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.data.tables import TableTransactionError
@@ -63,7 +63,7 @@ class ContinuationTokenError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class AuditQuery:
-    """Filters, all optional and combined with AND; `since`/`until` are inclusive, timezone-aware."""
+    """Filters, all optional and combined with AND; `since`/`until` are inclusive (UTC if naive)."""
 
     cycle_id: str | None = None
     entra_id: str | None = None
@@ -105,9 +105,11 @@ def load_retention_days(env: Mapping[str, str] | None = None) -> int:
 class AuditLog:
     """The provisioning logs. Create with `from_connection_string` or `from_endpoint`; call `open()`."""
 
-    def __init__(self, service: TableServiceClient, *, prefix: str) -> None:
+    def __init__(self, service: TableServiceClient, *, prefix: str, owns_service: bool = True) -> None:
+        """`owns_service=False` when sharing a TableState's service client: its owner closes it."""
         self._service = service
         self._prefix = prefix
+        self._owns_service = owns_service
         self._tables: dict[str, TableClient] = {}
 
     @classmethod
@@ -133,7 +135,9 @@ class AuditLog:
     async def close(self) -> None:
         for table in self._tables.values():
             await table.close()
-        await self._service.close()
+        self._tables.clear()
+        if self._owns_service:
+            await self._service.close()
 
     async def __aenter__(self) -> AuditLog:
         return await self.open()
@@ -181,6 +185,7 @@ class AuditLog:
         """Up to `top` records, newest first, and a token for the rest (None when there is no more)."""
         if not 1 <= top <= MAX_TOP:
             raise ValueError(f"top must be between 1 and {MAX_TOP}, got {top}")
+        query = replace(query, since=_aware(query.since), until=_aware(query.until))
         walk = query.entra_id is None and query.cycle_id is None
         fingerprint = _fingerprint(query)
         after = None if continuation_token is None else _decode_token(continuation_token, fingerprint, walk)
@@ -370,6 +375,11 @@ def _partition_batches(entities: Sequence[dict[str, Any]]) -> list[list[dict[str
         for rows in by_partition.values()
         for start in range(0, len(rows), BATCH_LIMIT)
     ]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without a zone is taken as UTC (what every stored time is)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _next_tick(ticks: str) -> str:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from azure.data.tables.aio import TableServiceClient
 
 from provisioning.model import AuditStatus, ModifiedProperty
-from provisioning.state.audit_log import AuditQuery
+from provisioning.state.audit_log import AuditLog, AuditQuery
 from tests.state.test_audit_log_support import BASE, CountingTransport, guid, opened, record
 
 
@@ -76,3 +77,14 @@ async def test_replaying_a_record_writes_the_same_rows(
         await log.add([once])
         assert (await log.query(AuditQuery(entra_id=user))).records == [once]
         assert (await log.query(AuditQuery(cycle_id=cycle_id))).records == [once]
+
+
+async def test_a_shared_service_client_stays_open(tables_connection_string: str, table_prefix: str) -> None:
+    """Built over a TableState's service client, closing the log leaves the client to its owner."""
+    service = TableServiceClient.from_connection_string(tables_connection_string)
+    async with service:
+        cycle_id = guid()
+        async with AuditLog(service, prefix=table_prefix, owns_service=False) as log:
+            await log.add([record(cycle_id, guid(), BASE)])
+        async with AuditLog(service, prefix=table_prefix, owns_service=False) as log:
+            assert len((await log.query(AuditQuery(cycle_id=cycle_id))).records) == 1
