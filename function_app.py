@@ -21,7 +21,7 @@ from provisioning.api.routes import (
 )
 from provisioning.config import load_settings
 from provisioning.report import summary_dict
-from provisioning.service import run_sync
+from provisioning.service import prune_audit, run_sync
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 log = logging.getLogger("provisioning")
@@ -35,6 +35,9 @@ async def sync_timer(timer: func.TimerRequest) -> None:
     settings = load_settings()
     result = await run_sync(settings, initiated_by="timer")
     log.info("provisioning cycle finished: %s", summary_dict(result))
+    pruned = await prune_audit(settings)
+    if pruned:
+        log.info("pruned %d audit records older than %d days", pruned, settings.audit_retention_days)
 
 
 def _request(req: func.HttpRequest) -> ApiRequest:

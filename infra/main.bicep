@@ -72,7 +72,7 @@ param provisioningEnabled bool = false
 @description('DRY_RUN: true = every cycle reads and plans but writes nothing to GoTo.')
 param dryRun bool = false
 
-@description('DEPROVISION_THRESHOLD: more disables/deletes than this in one cycle are held for approval (0 = no limit).')
+@description('DEPROVISION_THRESHOLD: more disables/deletes than this in one cycle are held for approval (0 = hold every one).')
 @minValue(0)
 param deprovisionThreshold int = 500
 
@@ -83,6 +83,10 @@ param skipOutOfScopeDeletions bool = false
 @minValue(60)
 @maxValue(590)
 param cycleTimeBudgetSeconds int = 480
+
+@description('AUDIT_RETENTION_DAYS: audit records older than this are pruned by the timer (Entra keeps 30 days).')
+@minValue(1)
+param auditRetentionDays int = 30
 
 @description('GOTO_CLIENT_ID: client id of the GoTo OAuth client (GoTo Developer Center); empty until you create it.')
 param gotoClientId string = ''
@@ -185,6 +189,7 @@ var appSettings = {
   DEPROVISION_THRESHOLD: string(deprovisionThreshold)
   SKIP_OUT_OF_SCOPE_DELETIONS: skipOutOfScopeDeletions ? 'true' : 'false'
   CYCLE_TIME_BUDGET_SECONDS: string(cycleTimeBudgetSeconds)
+  AUDIT_RETENTION_DAYS: string(auditRetentionDays)
   NOTIFICATION_EMAIL: notificationEmail
   NOTIFICATION_FROM: notificationFrom
   SMTP_HOST: smtpHost

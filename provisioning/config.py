@@ -26,6 +26,7 @@ from provisioning.notify.settings import (
     NotificationSettings,
     load_notification_settings,
 )
+from provisioning.state.audit_log import load_retention_days
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_GOTO_SCIM_BASE_URL = "https://api.getgo.com/identity/v1"
@@ -57,6 +58,7 @@ SETTING_NAMES: tuple[str, ...] = (
     "DEPROVISION_THRESHOLD",
     "SKIP_OUT_OF_SCOPE_DELETIONS",
     "CYCLE_TIME_BUDGET_SECONDS",
+    "AUDIT_RETENTION_DAYS",
     *NOTIFY_SETTING_NAMES,
     *(name for name in GOTO_AUTH_SETTING_NAMES if name not in ("GOTO_ACCESS_TOKEN", "GOTO_SCIM_BASE_URL")),
 )
@@ -97,6 +99,7 @@ class Settings:
     deprovision_threshold: int = DEFAULT_DEPROVISION_THRESHOLD
     skip_out_of_scope_deletions: bool = False
     cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
+    audit_retention_days: int = 30
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     goto_auth: GoToAuthSettings | None = field(
         default=None, repr=False
@@ -284,6 +287,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         skip_out_of_scope_deletions=bool(r.required("SKIP_OUT_OF_SCOPE_DELETIONS", _bool, False)),
         cycle_time_budget_seconds=budget or DEFAULT_CYCLE_TIME_BUDGET_SECONDS,
     )
+    try:
+        settings = replace(settings, audit_retention_days=load_retention_days(r.env))
+    except ConfigError as exc:
+        r.problems.extend(exc.problems)
     try:
         settings = replace(settings, notifications=load_notification_settings(r.env))
     except ConfigError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -224,3 +224,16 @@ async def settle_staged(settings: Settings, *, approve: bool, initiated_by: str 
     """Apply (approve) or drop (reject) the deprovisions held by the accidental-deletion guard."""
     async with open_services(settings) as services:
         return await services.engine(settings).settle_staged(approve=approve, initiated_by=initiated_by)
+
+
+def open_state(settings: Settings) -> TableState:
+    """The state tables alone (status, logs): `async with open_state(settings) as state`."""
+    return _tables(settings)
+
+
+async def prune_audit(settings: Settings, *, now: datetime | None = None) -> int:
+    """Drop audit records older than AUDIT_RETENTION_DAYS (Entra keeps 30 days); the timer calls it."""
+    moment = now or datetime.now(UTC)
+    async with open_state(settings) as state:
+        assert state.audit_log is not None
+        return await state.audit_log.prune(moment - timedelta(days=settings.audit_retention_days))
