@@ -6,5 +6,6 @@ pytest_plugins = [
     "tests.fixtures.goto_sim",
     "tests.fixtures.world",
     "tests.fixtures.scim2",
+    "tests.fixtures.leaks",
     "tests.fixtures.functions",
 ]
