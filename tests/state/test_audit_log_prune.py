@@ -8,7 +8,7 @@ from datetime import timedelta
 from azure.data.tables.aio import TableServiceClient
 
 from provisioning.state.audit_log import INDEX_TABLE, AuditQuery
-from tests.state.test_audit_log_support import BASE, cycle, guid, opened, record, seed
+from tests.state.test_audit_log_support import BASE, cycle, guid, opened, record, seed, write_unindexed
 
 
 async def rows(connection_string: str, table: str) -> list[dict[str, object]]:
@@ -53,7 +53,7 @@ async def test_prune_keeps_the_newest_successful_cycle_row(
 async def test_prune_handles_big_partitions_and_records_without_index_rows(
     tables_connection_string: str, table_prefix: str
 ) -> None:
-    """Records written before the index existed (TableState.add_audit_records) are pruned as well."""
+    """Records written before the index existed (no index rows) are pruned as well."""
     async with opened(tables_connection_string, table_prefix) as (state, log):
         old, busy = guid(), guid()
         await state.upsert_cycle(
@@ -61,9 +61,8 @@ async def test_prune_handles_big_partitions_and_records_without_index_rows(
         )
         indexed = [record(old, busy, BASE + timedelta(seconds=i)) for i in range(150)]
         await log.add(indexed)
-        await state.add_audit_records(
-            [record(old, guid(), BASE + timedelta(minutes=3, seconds=i)) for i in range(5)]
-        )
+        legacy = [record(old, guid(), BASE + timedelta(minutes=3, seconds=i)) for i in range(5)]
+        await write_unindexed(tables_connection_string, table_prefix, legacy)
         recent = guid()
         await state.upsert_cycle(cycle(recent, BASE + timedelta(days=40), counts={"update/success": 1}))
         kept = record(recent, busy, BASE + timedelta(days=40, seconds=5))

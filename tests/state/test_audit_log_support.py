@@ -12,10 +12,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from azure.core.pipeline.transport import AioHttpTransport
+from azure.data.tables.aio import TableClient
 
 from provisioning.model import AuditRecord, AuditStatus, CycleRecord, ModifiedProperty
 from provisioning.state.audit_log import AuditLog
-from provisioning.state.tables import TableState
+from provisioning.state.tables import TableState, _audit_to_entity
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -103,6 +104,13 @@ async def opened(
         AuditLog.from_connection_string(connection_string, prefix=prefix, **options) as log,
     ):
         yield state, log
+
+
+async def write_unindexed(connection_string: str, prefix: str, records: list[AuditRecord]) -> None:
+    """Audit rows as written before the index existed: in the cycle's partition only."""
+    async with TableClient.from_connection_string(connection_string, prefix + "audit") as table:
+        for r in records:
+            await table.upsert_entity(_audit_to_entity(r))
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """AuditLog.add writes each record to its cycle's partition and to its Entra id's index partition,
-in transactions of at most 100; rows written by TableState before the switch read the same."""
+in transactions of at most 100; rows written before the index existed read the same."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from azure.data.tables.aio import TableServiceClient
 
 from provisioning.model import AuditStatus, ModifiedProperty
 from provisioning.state.audit_log import AuditLog, AuditQuery
-from tests.state.test_audit_log_support import BASE, CountingTransport, guid, opened, record
+from tests.state.test_audit_log_support import (
+    BASE,
+    CountingTransport,
+    guid,
+    opened,
+    record,
+    write_unindexed,
+)
 
 
 async def test_add_writes_the_cycle_partition_and_the_index(
@@ -45,7 +52,7 @@ async def test_add_batches_per_partition_and_writes_object_partitions_concurrent
     assert len(page.records) == 230 and page.continuation_token is None
 
 
-async def test_records_written_by_table_state_read_back_by_cycle(
+async def test_records_written_before_the_index_read_back_by_cycle(
     tables_connection_string: str, table_prefix: str
 ) -> None:
     cycle_id = guid()
@@ -53,8 +60,8 @@ async def test_records_written_by_table_state_read_back_by_cycle(
         record(cycle_id, guid(), BASE + timedelta(seconds=i), status=AuditStatus.SKIPPED, action="other")
         for i in range(3)
     ]
-    async with opened(tables_connection_string, table_prefix) as (state, log):
-        await state.add_audit_records(old)
+    async with opened(tables_connection_string, table_prefix) as (_, log):
+        await write_unindexed(tables_connection_string, table_prefix, old)
         page = await log.query(AuditQuery(cycle_id=cycle_id))
     assert page.records == old[::-1]
 
