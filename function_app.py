@@ -13,10 +13,12 @@ import azure.functions as func
 from provisioning.api.goto_oauth import handle_goto_authorize, handle_goto_callback
 from provisioning.api.http import ApiRequest, ApiResponse, Handler, guarded
 from provisioning.api.routes import (
+    handle_logs_route,
     handle_provision_group,
     handle_provision_user,
     handle_restart,
     handle_staged,
+    handle_status_route,
     handle_test_connection,
 )
 from provisioning.config import load_settings
@@ -92,6 +94,16 @@ async def staged_approve(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="staged/reject", methods=["POST"])
 async def staged_reject(req: func.HttpRequest) -> func.HttpResponse:
     return await _serve(lambda r: handle_staged(r, approve=False), req)
+
+
+@app.route(route="status", methods=["GET"])
+async def status(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_status_route, req)
+
+
+@app.route(route="logs", methods=["GET"])
+async def logs(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_logs_route, req)
 
 
 @app.route(route="goto/authorize", methods=["GET"])

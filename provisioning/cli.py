@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from provisioning.api.http import GUID
+from provisioning.api.logs import logs_command
+from provisioning.api.status import status_command
 from provisioning.config import Settings, load_settings
 from provisioning.diagnostics import test_connection
 from provisioning.engine.admin import restart
@@ -24,8 +26,17 @@ from provisioning.errors import ConfigError, InputError, SourceError, SourceNotF
 from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
 from provisioning.progress import CycleProgress
 from provisioning.report import render_summary, summary_dict
-from provisioning.service import open_services, run_sync, settle_staged
+from provisioning.service import open_services, open_state, run_sync, settle_staged
 
+LOG_FILTER_FLAGS = {
+    "--cycle-id": "cycleId",
+    "--entra-id": "entraId",
+    "--goto-id": "gotoId",
+    "--action": "action",
+    "--status": "status",
+    "--from": "from",
+    "--to": "to",
+}
 EXIT_OK = 0
 EXIT_FAILED_OBJECTS = 1
 EXIT_CANNOT_RUN = 2
@@ -46,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     provision.add_argument("--member", action="append", dest="members", help="a group's member id (up to 5)")
     restart_cmd = commands.add_parser("restart", help="clear watermarks: the next cycle is a full one")
     restart_cmd.add_argument("--reset-links", action="store_true", help="also forget Entra-GoTo links")
+    status_cmd = commands.add_parser(
+        "status", help="on/off, the running and last cycles, quarantine, retries"
+    )
+    status_cmd.add_argument("--json", action="store_true", help="print the status document as JSON")
+    logs_cmd = commands.add_parser("logs", help="the provisioning logs (audit records), newest first")
+    for flag, name in LOG_FILTER_FLAGS.items():
+        logs_cmd.add_argument(flag, dest=name, help=f"filter: {name}")
+    logs_cmd.add_argument("--top", help="records per page (default 100)")
+    logs_cmd.add_argument("--continuation-token", dest="continuationToken", help="the next page")
+    logs_cmd.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    logs_cmd.add_argument("--all", action="store_true", help="every page (an export)")
     add_authorize_arguments(
         commands.add_parser("goto-authorize", help="connect GoTo (OAuth, loopback redirect)")
     )
@@ -72,6 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(
             lambda settings: _provision(settings, args.kind, args.id, args.members, dry_run=args.dry_run)
         )
+    if args.command == "status":
+        return _run(lambda s: _status(s, as_json=args.json))
+    if args.command == "logs":
+        names = [*LOG_FILTER_FLAGS.values(), "top", "continuationToken"]
+        filters = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+        return _run(lambda s: _logs(s, filters, fmt=args.format, all_pages=args.all))
     if args.command == "restart":
         return _run(lambda settings: _restart(settings, reset_links=args.reset_links))
     raise AssertionError(args.command)
@@ -160,6 +188,19 @@ async def _provision(
         for step in result["provisioningSteps"]:
             print(f"  [{step['provisioningStepType']:<10}] {step['status']:<8} {step['description']}")
     return EXIT_FAILED_OBJECTS if any(r["status"] == "failure" for r in results) else EXIT_OK
+
+
+async def _status(settings: Settings, *, as_json: bool) -> int:
+    async with open_state(settings) as state:
+        return await status_command(state=state, settings=settings, out=sys.stdout, as_json=as_json)
+
+
+async def _logs(settings: Settings, filters: dict[str, str], *, fmt: str, all_pages: bool) -> int:
+    async with open_state(settings) as state:
+        assert state.audit_log is not None
+        return await logs_command(
+            filters, log=state.audit_log, out=sys.stdout, fmt=fmt, all_pages=all_pages, err=sys.stderr
+        )
 
 
 async def _restart(settings: Settings, *, reset_links: bool) -> int:

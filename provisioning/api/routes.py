@@ -15,12 +15,14 @@ from provisioning.api.http import (
     param_bool,
     route_guid,
 )
+from provisioning.api.logs import handle_logs
+from provisioning.api.status import handle_status
 from provisioning.config import load_settings
 from provisioning.diagnostics import test_connection
 from provisioning.engine.admin import restart
 from provisioning.engine.on_demand import MAX_GROUP_MEMBERS, OnDemand
 from provisioning.report import summary_dict
-from provisioning.service import open_services
+from provisioning.service import open_services, open_state
 
 
 async def handle_test_connection(request: ApiRequest) -> ApiResponse:
@@ -91,3 +93,16 @@ async def handle_staged(request: ApiRequest, *, approve: bool) -> ApiResponse:
     body = summary_dict(result)
     body["settled"] = len(result.planned)
     return json_response(200, body)
+
+
+async def handle_status_route(request: ApiRequest) -> ApiResponse:
+    settings = load_settings()
+    async with open_state(settings) as state:
+        return await handle_status(request, state=state, settings=settings)
+
+
+async def handle_logs_route(request: ApiRequest) -> ApiResponse:
+    settings = load_settings()
+    async with open_state(settings) as state:
+        assert state.audit_log is not None
+        return await handle_logs(request, log=state.audit_log)

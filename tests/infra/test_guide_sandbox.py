@@ -1,8 +1,6 @@
 """The operator guide's sandbox walkthrough works as written: every `sh sandbox` block runs, in order,
-in one bash, exactly as a new user would paste it, and ends with the users in GoTo.
-
-Commands still being built are in PENDING_GUIDE_COMMANDS: their lines are skipped, and a test fails
-as soon as one exists, so that it is enabled here (and its guide line checked) the day it ships.
+in one bash, exactly as a new user would paste it, and ends with the users in GoTo. Every CLI
+command the walkthrough uses must exist (no line is left out).
 """
 
 from __future__ import annotations
@@ -14,42 +12,34 @@ import shutil
 import signal
 import subprocess
 
-import pytest
-
 from provisioning.cli import build_parser
 from sandbox.azurite import free_port
 from tests.infra.bicep import ROOT
 from tests.infra.guide import blocks
 from tests.infra.test_settings_drift import READ_BY_CODE
 
-# Subcommands of `python -m provisioning` the guide documents before they exist (and why they wait).
-PENDING_GUIDE_COMMANDS = {
-    "status": "on/off, last cycles, staged deprovisions, quarantine",
-    "logs": "the audit records",
-}
-CLI = re.compile(r"-m provisioning (?P<command>[a-z-]+(?: user)?)")
+CLI = re.compile(r"-m provisioning (?P<command>[a-z-]+)")
 
 
 def sandbox_script() -> tuple[str, list[str]]:
-    """The guide's sandbox blocks as one bash script, and the pending lines left out of it."""
+    """The guide's sandbox blocks as one bash script, and the CLI commands it uses."""
     lines: list[str] = []
-    skipped: list[str] = []
+    commands: list[str] = []
     for block in blocks():
         if block.words[:2] != ["sh", "sandbox"]:
             continue
         for line in block.body.splitlines():
             match = CLI.search(line)
-            if match and match.group("command") in PENDING_GUIDE_COMMANDS:
-                skipped.append(line.strip())
-                lines.append(f": pending: {line.strip()!r}")
-            else:
-                lines.append(line)
-    return "\n".join(lines) + "\n", skipped
+            if match:
+                commands.append(match.group("command"))
+            lines.append(line)
+    return "\n".join(lines) + "\n", commands
 
 
 def test_the_sandbox_walkthrough_runs_as_written() -> None:
-    script, skipped = sandbox_script()
-    assert len(skipped) == len(PENDING_GUIDE_COMMANDS)  # each pending command is in the guide once
+    script, used = sandbox_script()
+    (parser,) = (a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(used) <= set(parser.choices), sorted(set(used) - set(parser.choices))
     env = {
         **os.environ,
         # the guide's `${GRAPH_PORT:-8081}` defaults give way to free ports (parallel runs, busy 8081)
@@ -83,15 +73,3 @@ def test_the_sandbox_walkthrough_runs_as_written() -> None:
     assert re.search(r"create/success\s+\d+", output)  # the cycle once on
     # the guide's last look at GoTo lists the accounts: the assigned group's members and the user
     assert len(re.findall(r"^\w+\.\w+\d{4}@contoso\.com$", output, re.MULTILINE)) >= 10
-
-
-@pytest.mark.parametrize("command", sorted(PENDING_GUIDE_COMMANDS))
-def test_pending_commands_do_not_exist_yet(command: str) -> None:
-    """When this fails, the command shipped: remove it from PENDING_GUIDE_COMMANDS so the walkthrough
-    runs it, and make the guide's line work."""
-    (commands,) = (
-        action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
-    )
-    assert command.split()[0] not in commands.choices, (
-        f"`python -m provisioning {command}` exists now: enable it in the guide test"
-    )
