@@ -1,0 +1,46 @@
+"""POST /api/restart and POST /api/staged/approve|reject through the real Function app object."""
+
+from __future__ import annotations
+
+from sandbox.world import World, environment
+from tests.e2e.conftest import Harness
+from tests.fixtures.functions import Caller
+
+
+async def test_restart_keeps_links_unless_asked(call: Caller, world: World, api_env: dict[str, str]) -> None:
+    harness = Harness(world)
+    world.seed_demo_tenant(users=10, groups=2)
+    await harness.cycle()
+
+    status, body = await call("restart_provisioning")
+    assert status == 200 and body["linksKept"] is True and body["linksRemoved"] == 0
+    assert await harness.watermark("users") is None
+    status, body = await call("restart_provisioning", body={"resetLinks": True})
+    assert status == 200 and body["linksRemoved"] > 0
+    again = await harness.cycle()
+    assert again.cycle.kind == "initial" and "create/success" not in again.counts  # adopted, not duplicated
+
+    status, body = await call("restart_provisioning", body={"resetLinks": "yes"})
+    assert status == 400 and body["error"]["field"] == "resetLinks"
+    status, body = await call("restart_provisioning", params={"force": "1"})
+    assert status == 400 and body["error"]["field"] == "force"
+
+
+async def test_staged_routes_settle_held_deprovisions(
+    call: Caller, world: World, api_env: dict[str, str]
+) -> None:
+    harness = Harness(world, DEPROVISION_THRESHOLD="2")
+    seeded = world.seed_demo_tenant()
+    await harness.cycle()
+    world.graph.tenant.unassign(seeded["assigned_groups"][0])
+    held = await harness.cycle()
+    staged = held.counts["stagedDelete/skipped"]
+
+    with environment({"DEPROVISION_THRESHOLD": "2"}):
+        status, body = await call("staged_approve")
+    assert status == 200, body
+    assert body["settled"] == staged and body["counts"] == {"disable/success": staged}
+    status, body = await call("staged_reject")
+    assert status == 200 and body["settled"] == 0
+    status, body = await call("staged_approve", body={"all": True})
+    assert status == 400 and body["error"]["field"] == "all"
