@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.data.tables import TableTransactionError
 from azure.data.tables.aio import TableClient, TableServiceClient
 
@@ -41,6 +42,7 @@ from provisioning.state.tables import (
 )
 
 INDEX_TABLE = "auditbyobject"
+_TRANSPORT_ATTEMPTS = 3  # a batch lost to a reset connection is sent again, at most this often
 DEFAULT_TOP = 100
 MAX_TOP = 1000  # Table Storage's own page cap
 RETENTION_SETTING = "AUDIT_RETENTION_DAYS"
@@ -175,7 +177,16 @@ class AuditLog:
         gate: asyncio.Semaphore, table: TableClient, operation: str, batch: Sequence[dict[str, Any]]
     ) -> None:
         async with gate:
-            await table.submit_transaction([(operation, entity) for entity in batch])
+            for attempt in range(1, _TRANSPORT_ATTEMPTS + 1):
+                try:
+                    await table.submit_transaction([(operation, entity) for entity in batch])
+                    return
+                except (ServiceRequestError, ServiceResponseError):
+                    # A reset connection (e.g. a pooled one the server closed): the batch is atomic and
+                    # upserts are idempotent, so sending it again is safe.
+                    if attempt == _TRANSPORT_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(0.2 * attempt)
 
     # reading ---------------------------------------------------------------------------------------
 
