@@ -27,6 +27,33 @@ class InputError(ProvisioningError):
         self.field = field
 
 
+class StorageError(ProvisioningError):
+    """Table Storage failed after the bounded retries, or refused us: stop, move no watermark.
+
+    `hint` says what to check (key, endpoint, role); `status`/`code` are what the service said.
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, status: int | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.status = status
+        self.code = code
+
+
+class LeaseError(ProvisioningError):
+    """Base of the single-flight lease's errors."""
+
+
+class LeaseHeldError(LeaseError):
+    """Another cycle or on-demand call holds the single-flight lease: this run did not start (busy)."""
+
+
+class LeaseLostError(LeaseError):
+    """The lease could not be renewed or was taken: the holder stopped writing (interrupted)."""
+
+
 class SourceError(ProvisioningError):
     """Reading Microsoft Graph failed: abort the cycle, deprovision nobody, move no watermark."""
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from provisioning.engine.apply import Outcome, UserTarget, apply_operations, audit_action
 from provisioning.engine.plan import Action, Candidate, Change, Link, Operation, plan_user
 from provisioning.engine.scope import AssignmentIndex, decide_scope
-from provisioning.errors import DeltaExpiredError, ProvisioningError, UnauthorizedError
+from provisioning.errors import DeltaExpiredError, LeaseHeldError, LeaseLostError, UnauthorizedError
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.model import (
     Assignment,
@@ -670,14 +670,6 @@ class SyncEngine:
 
 HELD_REASONS = ("too-many-deletes", "empty-source")
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
-
-
-class LeaseLostError(ProvisioningError):
-    """Another instance took the single-flight lease: stop before writing anything more."""
-
-
-class LeaseHeldError(ProvisioningError):
-    """The single-flight lease is held by a running cycle."""
 
 
 @dataclass(slots=True)
