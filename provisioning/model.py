@@ -147,3 +147,15 @@ class CycleRecord:
     pages: int = 0  # users delta pages processed so far (status shows how far a running cycle is)
     objects_read: int = 0
     operations_done: int = 0
+
+
+@dataclass(slots=True)
+class Link:
+    """What is known of one provisioned object: its GoTo id, what was last written, the Entra snapshot."""
+
+    source_id: str
+    target_id: str
+    active: bool
+    written: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    object_type: ObjectType = ObjectType.USER

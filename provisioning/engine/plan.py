@@ -13,7 +13,7 @@ from typing import Any
 
 from provisioning.engine.scope import ScopeDecision
 from provisioning.mapping.attributes import UserMapping
-from provisioning.model import ObjectType, RemovedReason
+from provisioning.model import Link, ObjectType, RemovedReason
 
 
 class Action(StrEnum):
@@ -29,18 +29,6 @@ class Change:
     path: str
     old: Any
     new: Any
-
-
-@dataclass(slots=True)
-class Link:
-    """What is known of one provisioned object: its GoTo id, what was last written, the Entra snapshot."""
-
-    source_id: str
-    target_id: str
-    active: bool
-    written: dict[str, Any] = field(default_factory=dict)
-    source: dict[str, Any] = field(default_factory=dict)
-    object_type: ObjectType = ObjectType.USER
 
 
 @dataclass(frozen=True, slots=True)

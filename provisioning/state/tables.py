@@ -21,12 +21,12 @@ from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, Re
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from provisioning.engine.plan import Link
 from provisioning.model import (
     Assignment,
     AuditRecord,
     AuditStatus,
     CycleRecord,
+    Link,
     ModifiedProperty,
     ObjectType,
 )

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from provisioning.engine.plan import Link
-from provisioning.model import Assignment, AuditRecord, AuditStatus, CycleRecord, ModifiedProperty
+from provisioning.model import Assignment, AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
 from provisioning.state.tables import TableState
 
 
