@@ -9,6 +9,7 @@ and never a link or a token.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -47,6 +48,12 @@ from provisioning.model import (
 )
 
 PAGE_SIZE = 999  # Graph's maximum $top for appRoleAssignedTo and members
+# Paging guards: a Graph that loops (a nextLink already followed) or never ends must not make a
+# cycle run forever or fill memory. A collection read whole (assignments, a group's members) stops
+# past MAX_COLLECTION_ITEMS rows; any paged read stops past MAX_PAGES pages (Graph pages hold 100
+# to 999 objects, so both are far above any real tenant).
+MAX_COLLECTION_ITEMS = 1_000_000
+MAX_PAGES = 100_000
 EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired"})
 _ERROR_MAP: dict[str, Any] = {"XXX": ODataError}
 _URL = re.compile(r"https?://\S+")
@@ -57,9 +64,17 @@ T = TypeVar("T")
 class GraphSource:
     """Reads one tenant through an injected GraphServiceClient (see `graph_client.create_graph_client`)."""
 
-    def __init__(self, client: GraphServiceClient) -> None:
+    def __init__(
+        self,
+        client: GraphServiceClient,
+        *,
+        max_items: int = MAX_COLLECTION_ITEMS,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
         self._client = client
         self._adapter: Any = client.request_adapter  # the SDK types send_primitive_async as returning None
+        self._max_items = max_items
+        self._max_pages = max_pages
 
     # ------------------------------------------------------------------ the app and its scope
 
@@ -149,6 +164,7 @@ class GraphSource:
             lambda next_link: builder.with_url(next_link).to_get_request_information(follow()),
             _user,
             "users delta",
+            start=link,
         ):
             yield page
 
@@ -180,6 +196,7 @@ class GraphSource:
             lambda next_link: builder.with_url(next_link).to_get_request_information(follow()),
             _group,
             "groups delta",
+            start=link,
         ):
             yield page
 
@@ -191,7 +208,10 @@ class GraphSource:
         next_request: Callable[[str], RequestInformation],
         parse: Callable[[Any, str], T],
         what: str,
+        *,
+        start: str | None = None,
     ) -> AsyncIterator[DeltaPage[T]]:
+        followed = _Followed(what, self._max_pages, start)
         while True:
             body = await self._get(request, what)
             value = body.get("value")
@@ -208,24 +228,32 @@ class GraphSource:
             )
             if next_link is None:
                 return
+            followed.add(next_link)
             request = next_request(next_link)
 
     async def _collect(
         self, request: RequestInformation, next_request: Callable[[str], RequestInformation], what: str
     ) -> list[dict[str, Any]]:
-        """Every row of a paged collection, following nextLink."""
+        """Every row of a paged collection, following nextLink, up to `max_items` rows."""
         rows: list[dict[str, Any]] = []
+        followed = _Followed(what, self._max_pages)
         while True:
             body = await self._get(request, what)
             value = body.get("value")
             if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
                 raise SourceError(f"reading {what} failed: the page has no 'value' list of objects")
+            if len(rows) + len(value) > self._max_items:
+                raise SourceError(
+                    f"reading {what} failed: Graph returned more than {self._max_items:,} rows, the "
+                    "bound for a collection read whole; stopping rather than filling memory"
+                )
             rows.extend(value)
             next_link = body.get("@odata.nextLink")
             if not next_link:
                 return rows
             if not isinstance(next_link, str):
                 raise SourceError(f"reading {what} failed: nextLink is not a string")
+            followed.add(next_link)
             request = next_request(next_link)
 
     async def _get(self, request: RequestInformation, what: str) -> dict[str, Any]:
@@ -259,6 +287,36 @@ class GraphSource:
         if not isinstance(parsed, dict):
             raise SourceError(f"reading {what} failed: the answer is not a JSON object")
         return parsed
+
+
+class _Followed:
+    """The links one paged read has followed (as digests: a long round keeps little), so a Graph
+    that hands back a link already followed, or pages without end, stops the read with a SourceError."""
+
+    def __init__(self, what: str, max_pages: int, start: str | None = None) -> None:
+        self._what = what
+        self._max_pages = max_pages
+        self._seen: set[bytes] = set()
+        if start is not None:
+            self._seen.add(_digest(start))
+
+    def add(self, link: str) -> None:
+        digest = _digest(link)
+        if digest in self._seen:
+            raise SourceError(
+                f"reading {self._what} failed: Graph returned a nextLink already followed, "
+                "so paging would never end; the read stops here"
+            )
+        if len(self._seen) >= self._max_pages:
+            raise SourceError(
+                f"reading {self._what} failed: Graph returned more than {self._max_pages:,} pages, "
+                "the bound for one read; the read stops here"
+            )
+        self._seen.add(digest)
+
+
+def _digest(link: str) -> bytes:
+    return hashlib.sha256(link.encode()).digest()
 
 
 # ---------------------------------------------------------------------- parsing

@@ -242,7 +242,14 @@ class GraphApp:
     def _page(self, request: Request, result: ResultSet, index: int, path: str) -> Response:
         root = _root(request)
         body: dict[str, Any] = {"@odata.context": result.context, "value": result.pages[index]}
-        if index + 1 < len(result.pages):
+        loop = self.settings.next_link_loop
+        if loop == "self":
+            body["@odata.nextLink"] = request.url
+        elif loop == "endless" and index + 1 >= len(result.pages):
+            body["@odata.nextLink"] = (
+                f"{root}{path}?$skiptoken={self.tenant.tokens.replay_token(result, index)}"
+            )
+        elif index + 1 < len(result.pages):
             token = self.tenant.tokens.page_token(result, index + 1)
             body["@odata.nextLink"] = f"{root}{path}?$skiptoken={token}"
         elif result.end is not None:

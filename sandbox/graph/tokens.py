@@ -44,6 +44,7 @@ class ResultSet:
     end: DeltaCursor | None = None  # set on delta rounds: what the final page's deltaLink stands for
     minimal: bool = False
     page_tokens: dict[int, str] = field(default_factory=dict)
+    loop_tokens: list[str] = field(default_factory=list)  # next_link_loop="endless": one per replay
     delta_token: str | None = None
 
 
@@ -87,6 +88,15 @@ class TokenStore:
                 result.page_tokens[index] = token
                 self._pages[token] = (result, index)
                 self._remember(result)
+            return token
+
+    def replay_token(self, result: ResultSet, index: int) -> str:
+        """A new skip token for page `index` on every call: a chain of links that never ends."""
+        with self._lock:
+            token = secrets.token_urlsafe(24)
+            result.loop_tokens.append(token)
+            self._pages[token] = (result, index)
+            self._remember(result)
             return token
 
     def remember(self, result: ResultSet) -> None:
@@ -139,7 +149,7 @@ class TokenStore:
         self._sets.move_to_end(key)
         while len(self._sets) > MAX_RESULT_SETS:
             _, evicted = self._sets.popitem(last=False)
-            for token in evicted.page_tokens.values():
+            for token in [*evicted.page_tokens.values(), *evicted.loop_tokens]:
                 self._pages.pop(token, None)
 
     def _error(self, token: str) -> TokenError:
