@@ -32,7 +32,11 @@ GRAPH_PERMISSIONS_HINT = (
     "Grant the app's identity the Graph application permissions User.Read.All, GroupMember.Read.All "
     "and Application.Read.All (infra/ does it), with admin consent."
 )
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# \A...\Z, not ^...$: `$` also matches before a trailing newline, which would let "guid\n" through
+# to Graph and to Table Storage keys. Anchored both ends, `GUID.match` is as strict as `fullmatch`.
+GUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+MAX_JSON_DEPTH = 32  # no admin body nests past 2; json.loads would recurse until RecursionError
+_JSON_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,19 @@ def param_datetime(request: ApiRequest, name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # in UTC: an offset near year 1 or 9999 overflows here rather than deep in a query
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except ValueError:
         raise bad_request(
             name, f"must be an ISO 8601 date-time like 2026-11-23T08:00:00Z, got {value!r}"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise bad_request(name, f"is outside the range of dates, got {value!r}") from None
 
 
 def route_guid(request: ApiRequest, name: str) -> str:
     value = request.route.get(name) or ""
-    if not GUID.match(value):
+    if not GUID.fullmatch(value):
         raise bad_request(name, f"must be an Entra object id (a GUID), got {value!r}")
     return value.lower()
 
@@ -139,9 +146,11 @@ def json_body(request: ApiRequest, *, allowed: set[str]) -> dict[str, Any]:
     """An optional JSON object body with only known fields."""
     if not request.body.strip():
         return {}
+    if json_depth(request.body, stop_after=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise bad_request("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise bad_request("body", "is not valid JSON") from None
     if not isinstance(body, dict):
         raise bad_request("body", "must be a JSON object")
@@ -149,6 +158,24 @@ def json_body(request: ApiRequest, *, allowed: set[str]) -> dict[str, Any]:
     if unknown:
         raise bad_request(unknown[0], f"unknown field; allowed: {sorted(allowed) or 'none'}")
     return body
+
+
+def json_depth(raw: bytes, *, stop_after: int | None = None) -> int:
+    """How deep arrays and objects nest in `raw`, counted without parsing (brackets inside strings
+    do not count), so a hostile body is refused before json.loads recurses into it. With
+    `stop_after`, counting ends as soon as the depth passes it."""
+    depth = deepest = 0
+    for match in _JSON_STRUCTURE.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if stop_after is not None and deepest > stop_after:
+                    break
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]

@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from provisioning.api.http import (
@@ -67,7 +67,11 @@ CSV_COLUMNS = (
     "initiatedBy",
     "dryRun",
 )
-_GOTO_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_GOTO_ID = re.compile(r"\A[A-Za-z0-9._-]{1,128}\Z")
+# What the audit log's inverted-timestamp keys can hold and a query may subtract a day from
+# (LONGEST_CYCLE) without leaving datetime's range: 1970 (the epoch) up to the year 9000.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
 _SECRETS = (
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*"), "Bearer [redacted]"),
@@ -109,7 +113,7 @@ def parse_logs_request(request: ApiRequest) -> LogsRequest:
     fmt = params.get("format") or "json"
     if fmt not in FORMATS:
         raise bad_request("format", f"must be one of {', '.join(FORMATS)}, got {_short(fmt)}")
-    since, until = param_datetime(request, "from"), param_datetime(request, "to")
+    since, until = _moment(request, "from"), _moment(request, "to")
     if since is not None and until is not None and since > until:
         raise bad_request("from", "must not be after 'to'")
     status = _choice(params, "status", STATUSES)
@@ -321,16 +325,27 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_CSV_FORMULA) else text
 
 
+def _moment(request: ApiRequest, name: str) -> datetime | None:
+    moment = param_datetime(request, name)
+    if moment is not None and not EARLIEST <= moment <= LATEST:
+        raise bad_request(
+            name,
+            f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (what the audit log holds), "
+            f"got {_short(request.params[name])}",
+        )
+    return moment
+
+
 def _guid(params: Mapping[str, str], name: str) -> str | None:
     value = params.get(name) or None
-    if value is not None and not GUID.match(value):
+    if value is not None and not GUID.fullmatch(value):
         raise bad_request(name, f"must be a GUID, got {_short(value)}")
     return None if value is None else value.lower()
 
 
 def _goto_id(params: Mapping[str, str]) -> str | None:
     value = params.get("gotoId") or None
-    if value is not None and not _GOTO_ID.match(value):
+    if value is not None and not _GOTO_ID.fullmatch(value):
         allowed = "letters, digits, '.', '_' and '-'"
         raise bad_request("gotoId", f"must be a GoTo user id ({allowed}), got {_short(value)}")
     return value

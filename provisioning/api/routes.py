@@ -63,7 +63,7 @@ async def handle_provision_group(request: ApiRequest) -> ApiResponse:
 
 
 def _member_ids(value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and GUID.match(v) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and GUID.fullmatch(v) for v in value):
         raise bad_request("memberIds", "must be a list of Entra object ids (GUIDs)")
     if not 1 <= len(value) <= MAX_GROUP_MEMBERS:
         raise bad_request("memberIds", f"must hold 1 to {MAX_GROUP_MEMBERS} ids, as Entra allows")

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 STATE_TTL = timedelta(minutes=10)
 TABLE_SUFFIX = "oauthstate"
 _PARTITION = "state"
-_STATE_FORMAT = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+_STATE_FORMAT = re.compile(r"\A[A-Za-z0-9_-]{32,128}\Z")
 _USED = "the OAuth state was already used (a replayed callback): start the authorization again"
 
 WallClock = Callable[[], datetime]
@@ -119,7 +119,7 @@ class OAuthStateStore:
 
     async def consume(self, state: str | None) -> PendingAuthorization:
         """Accept a callback's state once; raise OAuthStateError for anything but a live, unused state."""
-        if not state or not _STATE_FORMAT.match(state):
+        if not state or not _STATE_FORMAT.fullmatch(state):
             raise OAuthStateError("the OAuth state is missing or malformed: start the authorization again")
         try:
             entity = await self._t.get_entity(_PARTITION, _row_key(state))

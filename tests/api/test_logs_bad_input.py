@@ -4,13 +4,14 @@ malformed ids, unknown actions and statuses, bad dates, bad `top`, forged or for
 from __future__ import annotations
 
 import base64
+import io
 import json
 from collections.abc import AsyncIterator
 
 import pytest
 
 from provisioning.api.http import ApiRequest
-from provisioning.api.logs import handle_logs
+from provisioning.api.logs import handle_logs, logs_command
 from provisioning.state.audit_log import AuditLog
 from tests.state.test_audit_log_support import Seeded, opened, seed
 
@@ -48,6 +49,12 @@ BAD: list[tuple[dict[str, str], str]] = [
     ({"from": "yesterday"}, "from"),
     ({"to": "2026-13-01T00:00:00Z"}, "to"),
     ({"from": "2026-11-02T00:00:00Z", "to": "2026-11-01T00:00:00Z"}, "from"),
+    ({"from": "0001-01-01T00:00:00Z"}, "from"),  # was an OverflowError answered 500
+    ({"from": "0001-01-01T00:00:00+01:00"}, "from"),
+    ({"to": "9999-12-31T23:59:59-05:00"}, "to"),
+    ({"to": "9999-12-31T23:59:59Z"}, "to"),
+    ({"from": "1969-12-31T23:59:59Z"}, "from"),
+    ({"to": "0001-01-01"}, "to"),
     ({"top": "0"}, "top"),
     ({"top": "1001"}, "top"),
     ({"top": "ten"}, "top"),
@@ -95,3 +102,23 @@ async def test_an_unexpected_failure_is_a_500_without_internals(
     error = response.json()["error"]
     assert error["code"] == "internalError" and "incident" in error["message"]
     assert "AuditLog.open" not in response.body.decode() and "Traceback" not in response.body.decode()
+
+
+async def test_dates_at_the_edges_of_the_audit_range_are_answered(
+    seeded_log: tuple[AuditLog, Seeded],
+) -> None:
+    log, seeded = seeded_log
+    edges = {"from": "1970-01-01T00:00:00Z", "to": "8999-12-31T23:59:59Z"}
+    response = await handle_logs(ApiRequest("GET", "/api/logs", params=edges), log=log)
+    assert response.status == 200 and len(response.json()["value"]) == len(seeded.records)
+    for name, value in (("from", "8999-12-31T23:59:59Z"), ("to", "1970-01-01T00:00:00Z")):
+        response = await handle_logs(ApiRequest("GET", "/api/logs", params={name: value}), log=log)
+        assert response.status == 200 and response.json()["value"] == []
+
+
+@pytest.mark.parametrize("name", ["from", "to"])
+async def test_the_cli_exits_2_naming_a_date_outside_the_range(empty_log: AuditLog, name: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = await logs_command({name: "0001-01-01T00:00:00Z"}, log=empty_log, out=out, err=err)
+    assert code == 2 and out.getvalue() == ""
+    assert err.getvalue().startswith(f"error: {name}: must be between 1970-01-01 and 8999-12-31")
