@@ -22,27 +22,17 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from azure.core.exceptions import ServiceRequestError, ServiceResponseError
-from azure.data.tables import TableTransactionError
-from azure.data.tables.aio import TableClient, TableServiceClient
-
 from provisioning.errors import ConfigError
 from provisioning.model import AuditRecord, AuditStatus
-from provisioning.state.tables import (
-    BATCH_LIMIT,
-    _audit_from_entity,
-    _audit_to_entity,
-    _key,
-    inverted_ticks,
-)
+from provisioning.state.codecs import audit_from_entity, audit_to_entity, inverted_ticks, next_tick, table_key
+from provisioning.state.tablestore import DEFAULT_RETRY, RetryPolicy, Table, TableStore, gather_all
 
 INDEX_TABLE = "auditbyobject"
-_TRANSPORT_ATTEMPTS = 3  # a batch lost to a reset connection is sent again, at most this often
 DEFAULT_TOP = 100
 MAX_TOP = 1000  # Table Storage's own page cap
 RETENTION_SETTING = "AUDIT_RETENTION_DAYS"
@@ -105,41 +95,53 @@ def load_retention_days(env: Mapping[str, str] | None = None) -> int:
 
 
 class AuditLog:
-    """The provisioning logs. Create with `from_connection_string` or `from_endpoint`; call `open()`."""
+    """The provisioning logs. Create with `from_connection_string` or `from_endpoint`; call `open()`.
 
-    def __init__(self, service: TableServiceClient, *, prefix: str, owns_service: bool = True) -> None:
-        """`owns_service=False` when sharing a TableState's service client: its owner closes it."""
-        self._service = service
+    Reads and writes go through a TableStore (retried, errors as StorageError with a hint); a
+    TableState's log shares its store.
+    """
+
+    def __init__(self, store: TableStore, *, prefix: str, owns_store: bool = True) -> None:
+        """`owns_store=False` when sharing a TableState's store: its owner closes it."""
+        self._store = store
         self._prefix = prefix
-        self._owns_service = owns_service
-        self._tables: dict[str, TableClient] = {}
+        self._owns_store = owns_store
+        self._tables: dict[str, Table] = {}
 
     @classmethod
     def from_connection_string(
-        cls, connection_string: str, *, prefix: str, **client_options: Any
+        cls, connection_string: str, *, prefix: str, retry: RetryPolicy = DEFAULT_RETRY, **client_options: Any
     ) -> AuditLog:
         """`client_options` go to the SDK client (e.g. `transport=`, to observe every call)."""
         return cls(
-            TableServiceClient.from_connection_string(connection_string, **client_options), prefix=prefix
+            TableStore.from_connection_string(connection_string, retry=retry, **client_options), prefix=prefix
         )
 
     @classmethod
-    def from_endpoint(cls, endpoint: str, *, credential: Any, prefix: str, **client_options: Any) -> AuditLog:
+    def from_endpoint(
+        cls,
+        endpoint: str,
+        *,
+        credential: Any,
+        prefix: str,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        **client_options: Any,
+    ) -> AuditLog:
         return cls(
-            TableServiceClient(endpoint=endpoint, credential=credential, **client_options), prefix=prefix
+            TableStore.from_endpoint(endpoint, credential=credential, retry=retry, **client_options),
+            prefix=prefix,
         )
 
     async def open(self) -> AuditLog:
-        for name in ("audit", INDEX_TABLE, "cycles"):
-            self._tables[name] = await self._service.create_table_if_not_exists(self._prefix + name)
+        names = ("audit", INDEX_TABLE, "cycles")
+        await self._store.open_tables(self._prefix + name for name in names)
+        self._tables = {name: self._store.table(self._prefix + name) for name in names}
         return self
 
     async def close(self) -> None:
-        for table in self._tables.values():
-            await table.close()
         self._tables.clear()
-        if self._owns_service:
-            await self._service.close()
+        if self._owns_store:
+            await self._store.close()
 
     async def __aenter__(self) -> AuditLog:
         return await self.open()
@@ -147,7 +149,7 @@ class AuditLog:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _t(self, name: str) -> TableClient:
+    def _t(self, name: str) -> Table:
         try:
             return self._tables[name]
         except KeyError:
@@ -162,31 +164,11 @@ class AuditLog:
         """
         if not records:
             return
-        audit = [_audit_to_entity(r) for r in records]
-        index = [{**e, "PartitionKey": _key(r.source_id)} for e, r in zip(audit, records, strict=True)]
+        audit = [audit_to_entity(r) for r in records]
+        index = [{**e, "PartitionKey": table_key(r.source_id)} for e, r in zip(audit, records, strict=True)]
         gate = asyncio.Semaphore(_WRITE_CONCURRENCY)
-        await _all(
-            self._submit(gate, self._t("audit"), "upsert", batch) for batch in _partition_batches(audit)
-        )
-        await _all(
-            self._submit(gate, self._t(INDEX_TABLE), "upsert", batch) for batch in _partition_batches(index)
-        )
-
-    @staticmethod
-    async def _submit(
-        gate: asyncio.Semaphore, table: TableClient, operation: str, batch: Sequence[dict[str, Any]]
-    ) -> None:
-        async with gate:
-            for attempt in range(1, _TRANSPORT_ATTEMPTS + 1):
-                try:
-                    await table.submit_transaction([(operation, entity) for entity in batch])
-                    return
-                except (ServiceRequestError, ServiceResponseError):
-                    # A reset connection (e.g. a pooled one the server closed): the batch is atomic and
-                    # upserts are idempotent, so sending it again is safe.
-                    if attempt == _TRANSPORT_ATTEMPTS:
-                        raise
-                    await asyncio.sleep(0.2 * attempt)
+        await self._t("audit").submit([("upsert", e) for e in audit], gate=gate)
+        await self._t(INDEX_TABLE).submit([("upsert", e) for e in index], gate=gate)
 
     # reading ---------------------------------------------------------------------------------------
 
@@ -209,7 +191,7 @@ class AuditLog:
         if len(found) > top:
             cycle_key, entity = found[top - 1]
             token = _encode_token(fingerprint, _Position(cycle_key, str(entity["RowKey"])))
-        return AuditPage([_audit_from_entity(e) for _, e in found[:top]], token)
+        return AuditPage([audit_from_entity(e) for _, e in found[:top]], token)
 
     def _matches(
         self, query: AuditQuery, after: _Position | None, *, page_size: int
@@ -231,7 +213,7 @@ class AuditLog:
         by_object: bool,
         cycle_key: str | None = None,
     ) -> AsyncIterator[tuple[str | None, dict[str, Any]]]:
-        clauses, parameters = ["PartitionKey eq @pk"], {"pk": _key(partition)}
+        clauses, parameters = ["PartitionKey eq @pk"], {"pk": table_key(partition)}
         if by_object and query.cycle_id is not None:
             clauses.append("cycle_id eq @cycle")
             parameters["cycle"] = query.cycle_id
@@ -248,13 +230,11 @@ class AuditLog:
             parameters["newest"] = inverted_ticks(query.until)
         if query.since is not None:  # at or after `since`: below the next inverted tick
             clauses.append("RowKey lt @oldest")
-            parameters["oldest"] = _next_tick(inverted_ticks(query.since))
+            parameters["oldest"] = next_tick(inverted_ticks(query.since))
         if after is not None:
             clauses.append("RowKey gt @after")
             parameters["after"] = after.row_key
-        entities = self._t(table).query_entities(
-            " and ".join(clauses), parameters=parameters, results_per_page=page_size
-        )
+        entities = self._t(table).query(" and ".join(clauses), parameters=parameters, page_size=page_size)
         async for entity in entities:
             yield cycle_key, dict(entity)
 
@@ -271,12 +251,12 @@ class AuditLog:
             parameters["first"] = max(lower)
         if query.since is not None:  # a cycle that started long before `since` ended before it
             clauses.append("RowKey lt @last")
-            parameters["last"] = _next_tick(inverted_ticks(query.since - LONGEST_CYCLE))
-        cycles = self._t("cycles").query_entities(
+            parameters["last"] = next_tick(inverted_ticks(query.since - LONGEST_CYCLE))
+        cycles = self._t("cycles").query(
             " and ".join(clauses),
             parameters=parameters,
             select=["RowKey", "id", "status", "ended", "counts"],
-            results_per_page=MAX_TOP,
+            page_size=MAX_TOP,
         )
         async for cycle in cycles:
             if not _may_hold(cycle, query.since):
@@ -301,14 +281,14 @@ class AuditLog:
 
         Returns how many audit records were deleted. Safe to repeat after a crash part-way.
         """
-        bound = _next_tick(inverted_ticks(older_than))  # RowKeys at or above it started before
+        bound = next_tick(inverted_ticks(older_than))  # RowKeys at or above it started before
         old = [
             dict(e)
-            async for e in self._t("cycles").query_entities(
+            async for e in self._t("cycles").query(
                 "PartitionKey eq 'cycle' and RowKey ge @bound",
                 parameters={"bound": bound},
                 select=["RowKey", "id", "status"],
-                results_per_page=MAX_TOP,
+                page_size=MAX_TOP,
             )
         ]
         keep = await self._newest_success_to_keep(old, bound)
@@ -319,20 +299,20 @@ class AuditLog:
             async with cycle_gate:
                 deleted = await self._prune_cycle(str(cycle["id"]), gate)
                 if cycle["RowKey"] != keep:
-                    await self._t("cycles").delete_entity("cycle", cycle["RowKey"])
+                    await self._t("cycles").delete("cycle", cycle["RowKey"])
                 return deleted
 
-        return sum(await _all(one(cycle) for cycle in old))
+        return sum(await gather_all(one(cycle) for cycle in old))
 
     async def _newest_success_to_keep(self, old: list[dict[str, Any]], bound: str) -> str | None:
         first_old_success = next((c["RowKey"] for c in old if c.get("status") == "succeeded"), None)
         if first_old_success is None:
             return None
-        newer = self._t("cycles").query_entities(
+        newer = self._t("cycles").query(
             "PartitionKey eq 'cycle' and RowKey lt @bound and status eq 'succeeded'",
             parameters={"bound": bound},
             select=["RowKey"],
-            results_per_page=1,
+            page_size=1,
         )
         async for _ in newer:
             return None
@@ -341,60 +321,26 @@ class AuditLog:
     async def _prune_cycle(self, cycle_id: str, gate: asyncio.Semaphore) -> int:
         rows = [
             dict(e)
-            async for e in self._t("audit").query_entities(
+            async for e in self._t("audit").query(
                 "PartitionKey eq @pk",
-                parameters={"pk": _key(cycle_id)},
+                parameters={"pk": table_key(cycle_id)},
                 select=["RowKey", "source_id"],
-                results_per_page=MAX_TOP,
+                page_size=MAX_TOP,
             )
         ]
         index_rows = [
             {"PartitionKey": str(r["source_id"]), "RowKey": r["RowKey"]} for r in rows if r.get("source_id")
         ]
-        await _all(_delete(gate, self._t(INDEX_TABLE), batch) for batch in _partition_batches(index_rows))
+        # A row already gone (a crash part-way, records without index rows) is fine: see Table.submit.
+        await self._t(INDEX_TABLE).submit([("delete", r) for r in index_rows], gate=gate)
         audit_rows = [{"PartitionKey": cycle_id, "RowKey": r["RowKey"]} for r in rows]
-        await _all(_delete(gate, self._t("audit"), batch) for batch in _partition_batches(audit_rows))
+        await self._t("audit").submit([("delete", r) for r in audit_rows], gate=gate)
         return len(rows)
-
-
-async def _delete(gate: asyncio.Semaphore, table: TableClient, batch: Sequence[dict[str, Any]]) -> None:
-    """One transaction; if a row is already gone (a crash part-way, records without index rows),
-    delete one by one, which ignores missing rows."""
-    async with gate:
-        try:
-            await table.submit_transaction([("delete", entity) for entity in batch])
-        except TableTransactionError:
-            for entity in batch:
-                await table.delete_entity(entity["PartitionKey"], entity["RowKey"])
-
-
-async def _all(awaitables: Iterable[Awaitable[Any]]) -> list[Any]:
-    """Wait for every one, then raise the first error (no write left running unobserved)."""
-    results = await asyncio.gather(*awaitables, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
-
-
-def _partition_batches(entities: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    by_partition: dict[str, list[dict[str, Any]]] = {}
-    for entity in entities:
-        by_partition.setdefault(entity["PartitionKey"], []).append(entity)
-    return [
-        rows[start : start + BATCH_LIMIT]
-        for rows in by_partition.values()
-        for start in range(0, len(rows), BATCH_LIMIT)
-    ]
 
 
 def _aware(moment: datetime | None) -> datetime | None:
     """A time without a zone is taken as UTC (what every stored time is)."""
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
-def _next_tick(ticks: str) -> str:
-    return f"{int(ticks) + 1:020d}"
 
 
 def _may_hold(cycle: Mapping[str, Any], since: datetime | None) -> bool:

@@ -9,98 +9,92 @@ Writes are batched: one transaction per partition, at most 100 entities (Table S
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import UpdateMode
-from azure.data.tables.aio import TableClient, TableServiceClient
-
-from provisioning.model import (
-    Assignment,
-    AuditRecord,
-    AuditStatus,
-    CycleRecord,
-    Link,
-    ModifiedProperty,
-    ObjectType,
+from provisioning.errors import StorageError
+from provisioning.model import Assignment, AuditRecord, CycleRecord, Link, ObjectType
+from provisioning.state.audit_log import AuditLog
+from provisioning.state.codecs import (
+    audit_from_entity,
+    inverted_ticks,
+    link_from_entity,
+    link_to_entity,
+    table_key,
+    utc_now_iso,
 )
+from provisioning.state.tablestore import BATCH_LIMIT, DEFAULT_RETRY, RetryPolicy, Table, TableStore
 
-if TYPE_CHECKING:
-    from provisioning.state.audit_log import AuditLog
+log = logging.getLogger(__name__)
 
-BATCH_LIMIT = 100
 # Entra's retry ladder: the next cycle, then about 6, 12, 24, 48, 96 and 168 hours, then given up.
 RETRY_LADDER_HOURS: tuple[float, ...] = (0, 6, 12, 24, 48, 96, 168)
-_MAX_TICKS = 10**19  # inverted timestamps sort newest first
 _READ_CONCURRENCY = 16
+TABLES = ("links", "state", "members", "audit", "cycles")
+LEASE_PARTITION, LEASE_ROW = "control", "lease"
 
+__all__ = ["BATCH_LIMIT", "RETRY_LADDER_HOURS", "TableState", "inverted_ticks"]
 
-def inverted_ticks(moment: datetime) -> str:
-    micros = int(moment.timestamp() * 1_000_000)
-    return f"{_MAX_TICKS - micros:020d}"
-
-
-def _chunks(items: Sequence[Any], size: int = BATCH_LIMIT) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _key(value: str) -> str:
-    """Row/partition keys may not hold / \\ # ? or control characters."""
-    bad = set("/\\#?") | {chr(c) for c in range(32)}
-    if any(ch in bad for ch in value):
-        raise ValueError(f"{value!r} cannot be a Table Storage key")
-    return value
+_key = table_key
 
 
 class TableState:
-    """The product's memory. Create with `from_connection_string` or `from_endpoint`; call `open()`."""
+    """The product's memory. Create with `from_connection_string` or `from_endpoint`; call `open()`.
 
-    def __init__(self, service: TableServiceClient, *, prefix: str) -> None:
-        self._service = service
+    Every read and write goes through one TableStore (shared with `audit_log`): transient storage
+    failures are retried there, and what outlasts the retries raises StorageError with a hint.
+    """
+
+    def __init__(self, store: TableStore, *, prefix: str) -> None:
+        self._store = store
         self._prefix = prefix
-        self._tables: dict[str, TableClient] = {}
+        self._tables: dict[str, Table] = {}
         self.audit_log: AuditLog | None = None
 
     @classmethod
     def from_connection_string(
-        cls, connection_string: str, *, prefix: str, **client_options: Any
+        cls, connection_string: str, *, prefix: str, retry: RetryPolicy = DEFAULT_RETRY, **client_options: Any
     ) -> TableState:
-        """`client_options` go to the SDK client (e.g. `transport=`, to observe every call)."""
+        """`client_options` go to the SDK client (e.g. `transport=`, to observe every call).
+        A malformed connection string raises StorageError (with a hint) here, before any I/O."""
         return cls(
-            TableServiceClient.from_connection_string(connection_string, **client_options), prefix=prefix
+            TableStore.from_connection_string(connection_string, retry=retry, **client_options), prefix=prefix
         )
 
     @classmethod
     def from_endpoint(
-        cls, endpoint: str, *, credential: Any, prefix: str, **client_options: Any
+        cls,
+        endpoint: str,
+        *,
+        credential: Any,
+        prefix: str,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        **client_options: Any,
     ) -> TableState:
         return cls(
-            TableServiceClient(endpoint=endpoint, credential=credential, **client_options), prefix=prefix
+            TableStore.from_endpoint(endpoint, credential=credential, retry=retry, **client_options),
+            prefix=prefix,
         )
 
-    async def open(self) -> TableState:
-        from provisioning.state.audit_log import AuditLog  # the audit log shares this client
+    @property
+    def store(self) -> TableStore:
+        return self._store
 
-        for name in ("links", "state", "members", "audit", "cycles"):
-            table = self._prefix + name
-            self._tables[name] = await self._service.create_table_if_not_exists(table)
-        self.audit_log = await AuditLog(self._service, prefix=self._prefix).open()
+    async def open(self) -> TableState:
+        await self._store.open_tables(self._prefix + name for name in TABLES)
+        self._tables = {name: self._store.table(self._prefix + name) for name in TABLES}
+        self.audit_log = await AuditLog(self._store, prefix=self._prefix, owns_store=False).open()
         return self
 
     async def close(self) -> None:
-        for table in self._tables.values():
-            await table.close()
         if self.audit_log is not None:
-            await self.audit_log.close()  # closes the shared service client too
-        else:
-            await self._service.close()
+            await self.audit_log.close()  # leaves the shared store to us
+        self._tables.clear()
+        await self._store.close()
 
     async def __aenter__(self) -> TableState:
         return await self.open()
@@ -108,28 +102,20 @@ class TableState:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _t(self, name: str) -> TableClient:
+    def _t(self, name: str) -> Table:
         try:
             return self._tables[name]
         except KeyError:
             raise RuntimeError("TableState.open() was not called") from None
 
     async def _submit(self, table: str, operations: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        by_partition: dict[str, list[Any]] = {}
-        for op in operations:
-            by_partition.setdefault(op[1]["PartitionKey"], []).append(op)
-        for ops in by_partition.values():
-            for chunk in _chunks(ops):
-                await self._t(table).submit_transaction(list(chunk))
+        await self._t(table).submit(operations)
 
     # links ---------------------------------------------------------------------------------------
 
     async def get_link(self, source_id: str, *, object_type: ObjectType = ObjectType.USER) -> Link | None:
-        try:
-            entity = await self._t("links").get_entity(object_type.value, _key(source_id))
-        except ResourceNotFoundError:
-            return None
-        return _link_from_entity(entity)
+        entity = await self._t("links").get(object_type.value, _key(source_id))
+        return None if entity is None else link_from_entity(entity)
 
     async def get_links(
         self, source_ids: Iterable[str], *, object_type: ObjectType = ObjectType.USER
@@ -144,39 +130,39 @@ class TableState:
         return {link.source_id: link for link in found if link is not None}
 
     async def list_links(self, *, object_type: ObjectType = ObjectType.USER) -> AsyncIterator[Link]:
-        query = self._t("links").query_entities("PartitionKey eq @pk", parameters={"pk": object_type.value})
+        query = self._t("links").query("PartitionKey eq @pk", parameters={"pk": object_type.value})
         async for entity in query:
-            yield _link_from_entity(entity)
+            yield link_from_entity(entity)
 
     async def upsert_links(self, links: Sequence[Link]) -> None:
-        await self._submit("links", [("upsert", _link_to_entity(link)) for link in links])
+        await self._submit("links", [("upsert", link_to_entity(link)) for link in links])
 
     async def delete_links(
         self, source_ids: Sequence[str], *, object_type: ObjectType = ObjectType.USER
     ) -> None:
-        for source_id in source_ids:
-            await self._t("links").delete_entity(object_type.value, _key(source_id))
+        ops = [
+            ("delete", {"PartitionKey": object_type.value, "RowKey": _key(i)})
+            for i in dict.fromkeys(source_ids)
+        ]
+        await self._submit("links", ops)
 
     # watermarks ----------------------------------------------------------------------------------
 
     async def get_watermark(self, name: str) -> str | None:
-        try:
-            entity = await self._t("state").get_entity("watermark", _key(name))
-        except ResourceNotFoundError:
-            return None
-        return str(entity["Link"]) if entity.get("Link") else None
+        entity = await self._t("state").get("watermark", _key(name))
+        return str(entity["Link"]) if entity is not None and entity.get("Link") else None
 
     async def set_watermark(self, name: str, link: str | None) -> None:
         if link is None:
-            await self._t("state").delete_entity("watermark", _key(name))
+            await self._t("state").delete("watermark", _key(name))
             return
-        entity = {"PartitionKey": "watermark", "RowKey": _key(name), "Link": link, "Updated": _now()}
-        await self._t("state").upsert_entity(entity)
+        entity = {"PartitionKey": "watermark", "RowKey": _key(name), "Link": link, "Updated": utc_now_iso()}
+        await self._t("state").upsert(entity)
 
     # the last assignment list --------------------------------------------------------------------
 
     async def list_assignments(self) -> list[Assignment]:
-        query = self._t("state").query_entities("PartitionKey eq 'assignment'")
+        query = self._t("state").query("PartitionKey eq 'assignment'")
         return [
             Assignment(
                 id=e["RowKey"],
@@ -189,6 +175,7 @@ class TableState:
         ]
 
     async def replace_assignments(self, old: Iterable[Assignment], new: Iterable[Assignment]) -> None:
+        old = list(old)
         new_by_id = {a.id: a for a in new}
         ops: list[Any] = [
             ("delete", {"PartitionKey": "assignment", "RowKey": _key(a.id)})
@@ -214,7 +201,7 @@ class TableState:
     async def list_members(self, group_ids: Iterable[str]) -> dict[str, set[str]]:
         result: dict[str, set[str]] = {}
         for group_id in group_ids:
-            query = self._t("members").query_entities(
+            query = self._t("members").query(
                 "PartitionKey eq @pk", parameters={"pk": _key(group_id)}, select=["RowKey"]
             )
             result[group_id] = {e["RowKey"] async for e in query}
@@ -227,10 +214,10 @@ class TableState:
         for group_id, users in added.items():
             ops.extend(("upsert", {"PartitionKey": _key(group_id), "RowKey": _key(u)}) for u in users)
         await self._submit("members", ops)
+        gone: list[Any] = []
         for group_id, users in removed.items():
-            for user_id in users:
-                with contextlib.suppress(ResourceNotFoundError):
-                    await self._t("members").delete_entity(_key(group_id), _key(user_id))
+            gone.extend(("delete", {"PartitionKey": _key(group_id), "RowKey": _key(u)}) for u in set(users))
+        await self._submit("members", gone)  # a member already gone is fine
 
     async def drop_members(self, group_id: str) -> None:
         members = await self.list_members([group_id])
@@ -240,7 +227,7 @@ class TableState:
     # retry list: objects whose last attempt failed, re-tried in later cycles -----------------------
 
     async def list_retries(self) -> dict[str, dict[str, Any]]:
-        query = self._t("state").query_entities("PartitionKey eq 'retry'")
+        query = self._t("state").query("PartitionKey eq 'retry'")
         return {e["RowKey"]: dict(e) async for e in query}
 
     async def record_failures(self, failures: Mapping[str, str], *, now: datetime | None = None) -> None:
@@ -283,67 +270,55 @@ class TableState:
     # control rows: quarantine, checkpoint, lease ----------------------------------------------------
 
     async def get_control(self, name: str) -> dict[str, Any] | None:
-        try:
-            return dict(await self._t("state").get_entity("control", _key(name)))
-        except ResourceNotFoundError:
-            return None
+        entity = await self._t("state").get("control", _key(name))
+        return None if entity is None else dict(entity)
 
     async def set_control(self, name: str, values: Mapping[str, Any]) -> None:
-        entity = {"PartitionKey": "control", "RowKey": _key(name), **values, "Updated": _now()}
-        await self._t("state").upsert_entity({k: v for k, v in entity.items() if v is not None})
+        entity = {"PartitionKey": "control", "RowKey": _key(name), **values, "Updated": utc_now_iso()}
+        await self._t("state").upsert({k: v for k, v in entity.items() if v is not None})
 
     async def delete_control(self, name: str) -> None:
-        await self._t("state").delete_entity("control", _key(name))
+        await self._t("state").delete("control", _key(name))
 
     async def acquire_lease(self, holder: str, *, seconds: float, now: datetime | None = None) -> bool:
         """Single flight: take (or renew) the lease row unless another live holder has it.
 
         Creation is guarded by uniqueness, takeover of an expired lease by the row's ETag, so two
-        instances racing for it cannot both win; a crashed holder's lease simply expires.
+        instances racing for it cannot both win; a crashed holder's lease simply expires. A create or
+        renewal that landed just before a dropped connection is recognised as ours on the retry.
         """
         moment = now or datetime.now(UTC)
         row = {
-            "PartitionKey": "control",
-            "RowKey": "lease",
+            "PartitionKey": LEASE_PARTITION,
+            "RowKey": LEASE_ROW,
             "Holder": holder,
             "Expires": (moment + timedelta(seconds=seconds)).isoformat(),
         }
-        table = self._t("state")
-        try:
-            current = await table.get_entity("control", "lease")
-        except ResourceNotFoundError:
-            try:
-                await table.create_entity(row)
-                return True
-            except ResourceExistsError:
-                return False
-        if current.get("Holder") != holder and str(current.get("Expires", "")) > moment.isoformat():
-            return False
-        try:
-            await table.update_entity(
-                row,
-                mode=UpdateMode.REPLACE,
-                etag=current.metadata["etag"],
-                match_condition=MatchConditions.IfNotModified,
-            )
-        except (ResourceModifiedError, ResourceNotFoundError):
-            return False
-        return True
+
+        def may_take(current: Mapping[str, Any]) -> bool:
+            return current.get("Holder") == holder or str(current.get("Expires", "")) <= moment.isoformat()
+
+        return await self._t("state").claim(row, may_take=may_take) is not None
+
+    async def get_lease(self) -> tuple[str, datetime] | None:
+        """(holder, expiry) of the lease row, live or expired (compare the expiry with now); None if
+        nobody holds it. For saying what a busy run waits for."""
+        row = await self._t("state").get(LEASE_PARTITION, LEASE_ROW)
+        if row is None or not row.get("Holder") or not row.get("Expires"):
+            return None
+        expires = datetime.fromisoformat(str(row["Expires"]))
+        return str(row["Holder"]), expires if expires.tzinfo else expires.replace(tzinfo=UTC)
 
     async def release_lease(self, holder: str) -> None:
+        """Give the lease back if it is still ours. Never raises for storage trouble: if storage is
+        gone for good, the lease expires by its TTL and the next run takes it then."""
         table = self._t("state")
         try:
-            current = await table.get_entity("control", "lease")
-        except ResourceNotFoundError:
-            return
-        if current.get("Holder") == holder:
-            with contextlib.suppress(ResourceModifiedError, ResourceNotFoundError):
-                await table.delete_entity(
-                    "control",
-                    "lease",
-                    etag=current.metadata["etag"],
-                    match_condition=MatchConditions.IfNotModified,
-                )
+            current = await table.get(LEASE_PARTITION, LEASE_ROW)
+            if current is not None and current.get("Holder") == holder:
+                await table.delete_if(LEASE_PARTITION, LEASE_ROW, str(current.metadata["etag"]))
+        except StorageError as exc:
+            log.warning("could not release the lease (%s); it expires by its TTL", exc)
 
     # operations held back: staged (awaiting an admin) or pending (carried over a checkpoint) --------
 
@@ -355,7 +330,7 @@ class TableState:
         await self._submit("state", ops)
 
     async def list_held_operations(self, kind: str) -> list[dict[str, Any]]:
-        query = self._t("state").query_entities("PartitionKey eq @pk", parameters={"pk": _key(kind)})
+        query = self._t("state").query("PartitionKey eq @pk", parameters={"pk": _key(kind)})
         return [dict(e) async for e in query]
 
     async def clear_held_operations(self, kind: str) -> None:
@@ -371,8 +346,8 @@ class TableState:
         await self.audit_log.add(records)
 
     async def list_audit_records(self, cycle_id: str) -> list[AuditRecord]:
-        query = self._t("audit").query_entities("PartitionKey eq @pk", parameters={"pk": _key(cycle_id)})
-        return [_audit_from_entity(e) async for e in query]
+        query = self._t("audit").query("PartitionKey eq @pk", parameters={"pk": _key(cycle_id)})
+        return [audit_from_entity(e) async for e in query]
 
     async def upsert_cycle(self, cycle: CycleRecord) -> None:
         started = datetime.fromisoformat(cycle.started)
@@ -382,64 +357,14 @@ class TableState:
             **{k: v for k, v in asdict(cycle).items() if v is not None and k != "counts"},
             "counts": json.dumps(cycle.counts, sort_keys=True),
         }
-        await self._t("cycles").upsert_entity(entity)
+        await self._t("cycles").upsert(entity)
 
     async def list_cycles(self, *, limit: int = 20) -> list[CycleRecord]:
-        query = self._t("cycles").query_entities("PartitionKey eq 'cycle'", results_per_page=limit)
         found: list[CycleRecord] = []
-        async for e in query:
+        async for e in self._t("cycles").query("PartitionKey eq 'cycle'", page_size=limit):
             data = {k: v for k, v in e.items() if k not in ("PartitionKey", "RowKey")}
             data["counts"] = json.loads(data.get("counts") or "{}")
             found.append(CycleRecord(**data))
             if len(found) >= limit:
                 break
         return found
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _link_to_entity(link: Link) -> dict[str, Any]:
-    return {
-        "PartitionKey": link.object_type.value,
-        "RowKey": _key(link.source_id),
-        "TargetId": link.target_id,
-        "Active": link.active,
-        "Written": json.dumps(link.written, sort_keys=True),
-        "Source": json.dumps(link.source, sort_keys=True),
-        "Updated": _now(),
-    }
-
-
-def _link_from_entity(entity: Mapping[str, Any]) -> Link:
-    return Link(
-        source_id=entity["RowKey"],
-        target_id=entity["TargetId"],
-        active=bool(entity["Active"]),
-        written=json.loads(entity.get("Written") or "{}"),
-        source=json.loads(entity.get("Source") or "{}"),
-        object_type=ObjectType(entity["PartitionKey"]),
-    )
-
-
-def _audit_to_entity(record: AuditRecord) -> dict[str, Any]:
-    moment = datetime.fromisoformat(record.activity_date_time)
-    data = asdict(record)
-    data["modified_properties"] = json.dumps([asdict(p) for p in record.modified_properties])
-    data["status"] = record.status.value
-    data["object_type"] = record.object_type.value
-    entity = {k: v for k, v in data.items() if v is not None}
-    entity["PartitionKey"] = _key(record.cycle_id)
-    entity["RowKey"] = f"{inverted_ticks(moment)}_{record.change_id}"
-    return entity
-
-
-def _audit_from_entity(entity: Mapping[str, Any]) -> AuditRecord:
-    data = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
-    data["modified_properties"] = tuple(
-        ModifiedProperty(**p) for p in json.loads(data["modified_properties"])
-    )
-    data["status"] = AuditStatus(data["status"])
-    data["object_type"] = ObjectType(data["object_type"])
-    return AuditRecord(**data)

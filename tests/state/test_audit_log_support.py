@@ -16,7 +16,8 @@ from azure.data.tables.aio import TableClient
 
 from provisioning.model import AuditRecord, AuditStatus, CycleRecord, ModifiedProperty
 from provisioning.state.audit_log import AuditLog
-from provisioning.state.tables import TableState, _audit_to_entity
+from provisioning.state.codecs import audit_to_entity
+from provisioning.state.tables import TableState
 
 BASE = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
@@ -110,7 +111,7 @@ async def write_unindexed(connection_string: str, prefix: str, records: list[Aud
     """Audit rows as written before the index existed: in the cycle's partition only."""
     async with TableClient.from_connection_string(connection_string, prefix + "audit") as table:
         for r in records:
-            await table.upsert_entity(_audit_to_entity(r))
+            await table.upsert_entity(audit_to_entity(r))
 
 
 @dataclass

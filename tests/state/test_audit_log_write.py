@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from azure.data.tables.aio import TableServiceClient
 
 from provisioning.model import AuditStatus, ModifiedProperty
 from provisioning.state.audit_log import AuditLog, AuditQuery
+from provisioning.state.tablestore import TableStore
 from tests.state.test_audit_log_support import (
     BASE,
     CountingTransport,
@@ -86,12 +86,11 @@ async def test_replaying_a_record_writes_the_same_rows(
         assert (await log.query(AuditQuery(cycle_id=cycle_id))).records == [once]
 
 
-async def test_a_shared_service_client_stays_open(tables_connection_string: str, table_prefix: str) -> None:
-    """Built over a TableState's service client, closing the log leaves the client to its owner."""
-    service = TableServiceClient.from_connection_string(tables_connection_string)
-    async with service:
+async def test_a_shared_store_stays_open(tables_connection_string: str, table_prefix: str) -> None:
+    """Built over a TableState's store, closing the log leaves the store (and its client) to its owner."""
+    async with TableStore.from_connection_string(tables_connection_string) as store:
         cycle_id = guid()
-        async with AuditLog(service, prefix=table_prefix, owns_service=False) as log:
+        async with AuditLog(store, prefix=table_prefix, owns_store=False) as log:
             await log.add([record(cycle_id, guid(), BASE)])
-        async with AuditLog(service, prefix=table_prefix, owns_service=False) as log:
+        async with AuditLog(store, prefix=table_prefix, owns_store=False) as log:
             assert len((await log.query(AuditQuery(cycle_id=cycle_id))).records) == 1

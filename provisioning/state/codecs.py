@@ -1,0 +1,86 @@
+"""How the product's records become Table Storage entities and back: one module for every table.
+
+TableState (links, audit records) and AuditLog (audit records, index rows) both read and write
+these shapes, so the codecs live here and neither imports the other's internals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from provisioning.model import AuditRecord, AuditStatus, Link, ModifiedProperty, ObjectType
+
+_MAX_TICKS = 10**19  # inverted timestamps sort newest first
+_BAD_KEY_CHARS = frozenset("/\\#?") | {chr(c) for c in range(32)} | {chr(127)}
+
+
+def inverted_ticks(moment: datetime) -> str:
+    """A RowKey prefix that sorts newest first (Table Storage reads a partition in RowKey order)."""
+    micros = int(moment.timestamp() * 1_000_000)
+    return f"{_MAX_TICKS - micros:020d}"
+
+
+def next_tick(ticks: str) -> str:
+    """The inverted-ticks value just after `ticks` (an exclusive bound for a RowKey range)."""
+    return f"{int(ticks) + 1:020d}"
+
+
+def table_key(value: str) -> str:
+    """Row/partition keys may not hold / \\ # ? or control characters: refuse them before the wire."""
+    if any(ch in _BAD_KEY_CHARS for ch in value):
+        raise ValueError(f"{value!r} cannot be a Table Storage key")
+    return value
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def link_to_entity(link: Link) -> dict[str, Any]:
+    return {
+        "PartitionKey": link.object_type.value,
+        "RowKey": table_key(link.source_id),
+        "TargetId": link.target_id,
+        "Active": link.active,
+        "Written": json.dumps(link.written, sort_keys=True),
+        "Source": json.dumps(link.source, sort_keys=True),
+        "Updated": utc_now_iso(),
+    }
+
+
+def link_from_entity(entity: Mapping[str, Any]) -> Link:
+    return Link(
+        source_id=entity["RowKey"],
+        target_id=entity["TargetId"],
+        active=bool(entity["Active"]),
+        written=json.loads(entity.get("Written") or "{}"),
+        source=json.loads(entity.get("Source") or "{}"),
+        object_type=ObjectType(entity["PartitionKey"]),
+    )
+
+
+def audit_to_entity(record: AuditRecord) -> dict[str, Any]:
+    """One audit row: partition = cycle id, RowKey = inverted timestamp + change id (newest first)."""
+    moment = datetime.fromisoformat(record.activity_date_time)
+    data = asdict(record)
+    data["modified_properties"] = json.dumps([asdict(p) for p in record.modified_properties])
+    data["status"] = record.status.value
+    data["object_type"] = record.object_type.value
+    entity = {k: v for k, v in data.items() if v is not None}
+    entity["PartitionKey"] = table_key(record.cycle_id)
+    entity["RowKey"] = f"{inverted_ticks(moment)}_{record.change_id}"
+    return entity
+
+
+def audit_from_entity(entity: Mapping[str, Any]) -> AuditRecord:
+    data = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
+    data["modified_properties"] = tuple(
+        ModifiedProperty(**p) for p in json.loads(data["modified_properties"])
+    )
+    data["status"] = AuditStatus(data["status"])
+    data["object_type"] = ObjectType(data["object_type"])
+    return AuditRecord(**data)
