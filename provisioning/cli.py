@@ -1,7 +1,8 @@
 """`python -m provisioning …`: the same services as the Function app, for admins and scripts.
 
-Exit codes (a contract for scripts): 0 = every operation applied; 1 = the cycle finished with failed
-objects; 2 = it could not run (configuration, credentials, source read failure).
+Exit codes (a contract for scripts): 0 = every operation applied (PROVISIONING_ENABLED=false is a
+state, printed, exit 0); 1 = the cycle finished with failed objects; 2 = it did not run, or stopped
+(configuration, input, credentials, Graph, Table Storage, busy lease, interrupted), one line on stderr.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+import httpx
+from azure.core.exceptions import AzureError
+
 from provisioning.api.http import GUID
 from provisioning.api.logs import logs_command
 from provisioning.api.status import status_command
 from provisioning.config import Settings, load_settings
 from provisioning.diagnostics import test_connection
 from provisioning.engine.admin import restart
-from provisioning.engine.cycle import LeaseHeldError
+from provisioning.engine.cycle import CycleResult
+from provisioning.engine.lease import LEASE_TTL_SECONDS
 from provisioning.engine.on_demand import OnDemand
-from provisioning.errors import ConfigError, InputError, SourceError, SourceNotFoundError, UnauthorizedError
+from provisioning.error_map import EXIT_CANNOT_RUN, EXIT_FAILED_OBJECTS, EXIT_OK, map_error
+from provisioning.errors import InputError
 from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
 from provisioning.progress import CycleProgress
 from provisioning.report import render_summary, summary_dict
@@ -37,9 +43,7 @@ LOG_FILTER_FLAGS = {
     "--from": "from",
     "--to": "to",
 }
-EXIT_OK = 0
-EXIT_FAILED_OBJECTS = 1
-EXIT_CANNOT_RUN = 2
+CLI_LEASE_WAIT_SECONDS = LEASE_TTL_SECONDS + 2.0  # a dead run's lease has at most its TTL left
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,61 +110,68 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _sync(*, dry_run: bool, as_json: bool) -> int:
-    try:
-        settings = load_settings()
+    def run(settings: Settings) -> CycleResult:
         with CycleProgress() as progress:
-            result = asyncio.run(run_sync(settings, dry_run=dry_run, progress=progress, initiated_by="cli"))
-    except ConfigError as exc:
-        return _cannot_run("configuration", str(exc), as_json)
-    except UnauthorizedError as exc:
-        return _cannot_run("credentials", f"GoTo refused the credentials ({exc.status}): {exc}", as_json)
-    except SourceError as exc:
-        return _cannot_run("source", f"reading Microsoft Graph failed: {exc}", as_json)
-    if as_json:
-        print(json.dumps(summary_dict(result), indent=2))
-    else:
-        print(render_summary(result))
-    return EXIT_FAILED_OBJECTS if result.failures else EXIT_OK
+            return asyncio.run(
+                run_sync(
+                    settings,
+                    dry_run=dry_run,
+                    progress=progress,
+                    initiated_by="cli",
+                    lease_wait=CLI_LEASE_WAIT_SECONDS,
+                    on_lease_wait=_tell_waiting,
+                )
+            )
+
+    return _cycle_command(run, as_json=as_json)
 
 
 def _staged(*, approve: bool, as_json: bool) -> int:
+    def run(settings: Settings) -> CycleResult:
+        return asyncio.run(
+            settle_staged(settings, approve=approve, initiated_by="cli", lease_wait=CLI_LEASE_WAIT_SECONDS)
+        )
+
+    verb = "applied" if approve else "dropped"
+    return _cycle_command(
+        run, as_json=as_json, headline=lambda r: f"{len(r.planned)} staged disables/deletes {verb}"
+    )
+
+
+def _cycle_command(
+    run: Callable[[Settings], CycleResult],
+    *,
+    as_json: bool,
+    headline: Callable[[CycleResult], str] | None = None,
+) -> int:
+    """A command that runs a cycle: its summary and exit code 0/1, or one line and exit 2."""
     try:
-        settings = load_settings()
-        result = asyncio.run(settle_staged(settings, approve=approve, initiated_by="cli"))
-    except ConfigError as exc:
-        return _cannot_run("configuration", str(exc), as_json)
-    except UnauthorizedError as exc:
-        return _cannot_run("credentials", f"GoTo refused the credentials ({exc.status}): {exc}", as_json)
-    except LeaseHeldError as exc:
-        return _cannot_run("busy", str(exc), as_json)
+        result = run(load_settings())
+    except Exception as exc:  # anything that stopped the run: one line, never a traceback
+        return _cannot_run_error(exc, as_json)
     if as_json:
         print(json.dumps(summary_dict(result), indent=2))
     else:
-        verb = "applied" if approve else "dropped"
-        print(f"{len(result.planned)} staged disables/deletes {verb}; quarantine for them lifted")
+        if headline is not None:
+            print(headline(result))
         print(render_summary(result))
     return EXIT_FAILED_OBJECTS if result.failures else EXIT_OK
+
+
+def _tell_waiting(holder: str, seconds: float) -> None:
+    print(f"waiting up to {seconds:.0f} s for the single-flight lease held by {holder} ...", file=sys.stderr)
 
 
 def _run(command: Callable[[Settings], Coroutine[Any, Any, int]]) -> int:
     """Settings, then the command; anything that stops it from running is exit 2 with a clear line."""
     try:
         return asyncio.run(command(load_settings()))
-    except ConfigError as exc:
-        return _cannot_run("configuration", str(exc), False)
-    except (InputError, SourceNotFoundError) as exc:
-        return _cannot_run("input", str(exc), False)
-    except UnauthorizedError as exc:
-        return _cannot_run("credentials", f"GoTo refused the credentials: {exc}", False)
-    except SourceError as exc:
-        return _cannot_run("source", f"reading Microsoft Graph failed: {exc}", False)
-    except LeaseHeldError as exc:
-        return _cannot_run("busy", str(exc), False)
+    except Exception as exc:
+        return _cannot_run_error(exc, False)
 
 
 async def _test_connection(settings: Settings, *, as_json: bool) -> int:
-    async with open_services(settings) as services:
-        checks = await test_connection(services, settings)
+    checks = await test_connection(settings)
     if as_json:
         print(json.dumps([c.as_dict() for c in checks], indent=2))
     for c in checks:
@@ -208,6 +219,19 @@ async def _restart(settings: Settings, *, reset_links: bool) -> int:
         answer = await restart(services.engine(settings), reset_links=reset_links)
     print(json.dumps(answer, indent=2))
     return EXIT_OK
+
+
+def _cannot_run_error(exc: Exception, as_json: bool) -> int:
+    """Exit 2 with one line naming what failed; only a bug (not in the error table) is re-raised."""
+    mapped = map_error(exc)
+    if mapped is not None:
+        message = mapped.message + (f" (hint: {mapped.hint})" if mapped.hint else "")
+        return _cannot_run(mapped.kind, message, as_json)
+    if isinstance(exc, AzureError):
+        return _cannot_run("storage", f"an Azure service failed: {type(exc).__name__}: {exc}", as_json)
+    if isinstance(exc, (OSError, httpx.TransportError)):
+        return _cannot_run("network", f"{type(exc).__name__}: {exc}", as_json)
+    raise exc
 
 
 def _cannot_run(kind: str, message: str, as_json: bool) -> int:

@@ -10,10 +10,10 @@ from typing import Any
 
 from azure.core.exceptions import AzureError
 
-from provisioning.api.http import GRAPH_PERMISSIONS_HINT
 from provisioning.config import Settings
-from provisioning.errors import ProvisioningError, SourceError, TargetError, UnauthorizedError
-from provisioning.service import Services
+from provisioning.error_map import GRAPH_PERMISSIONS_HINT
+from provisioning.errors import ProvisioningError, SourceError, StorageError, UnauthorizedError
+from provisioning.service import Clients, open_clients, open_state
 
 GOTO_RIGHTS_HINT = (
     "The GoTo account that authorized the app needs organization admin rights with read & write "
@@ -64,47 +64,60 @@ def _graph_hint(exc: Exception) -> str:
     return "Check GRAPH_BASE_URL and that Microsoft Graph is reachable from the Function app."
 
 
-async def test_connection(services: Services, settings: Settings) -> list[Check]:
+async def test_connection(settings: Settings) -> list[Check]:
+    """Table Storage first, on its own (a broken store must not hide the other checks), then GoTo
+    and Graph."""
+    checks = [await _check("tableStorage", lambda: _tables_probe(settings), _tables_hint)]
+    async with open_clients(settings) as clients:
+        checks += await _client_checks(clients, settings)
+    return checks
+
+
+async def _tables_probe(settings: Settings) -> str:
+    probe = f"probe-{uuid.uuid4().hex[:8]}"
+    async with open_state(settings) as state:
+        await state.set_control(probe, {"Probe": True})
+        found = await state.get_control(probe)
+        await state.delete_control(probe)
+    if not found:
+        raise StorageError("the probe row written to Table Storage could not be read back")
+    return "wrote, read and deleted a probe row"
+
+
+def _tables_hint(exc: Exception) -> str:
+    if isinstance(exc, StorageError) and exc.hint:
+        return exc.hint
+    return "Check AzureWebJobsStorage (or the Tables endpoint) and the Storage Table Data Contributor role."
+
+
+async def _client_checks(clients: Clients, settings: Settings) -> list[Check]:
     async def goto_token() -> str:
-        if services.goto_auth is None:
+        if clients.goto_auth is None:
             raise UnauthorizedError("no GoTo credentials: authorize GoTo first (GET /api/goto/authorize)")
-        await services.goto_auth.provider.access_token()
+        await clients.goto_auth.provider.access_token()
         mode = settings.goto_auth.mode if settings.goto_auth else "static"
         return f"obtained a GoTo access token ({mode})"
 
     async def goto_read() -> str:
-        users = [u async for u in _first(services.scim.list_users(page_size=1))]
-        groups = [g async for g in _first(services.scim.list_groups(page_size=1))]
+        users = [u async for u in _first(clients.scim.list_users(page_size=1))]
+        groups = [g async for g in _first(clients.scim.list_groups(page_size=1))]
         return f"read {len(users)} user and {len(groups)} group from GoTo SCIM"
 
     async def graph_sp() -> str:
-        sp = await services.source.get_service_principal(settings.service_principal_id)
+        sp = await clients.source.get_service_principal(settings.service_principal_id)
         roles = [r.value or r.display_name for r in sp.app_roles if r.is_enabled]
         return f"service principal '{sp.display_name}' with app roles {roles}"
 
     async def graph_assignments() -> str:
-        assignments = await services.source.list_assignments(settings.service_principal_id)
+        assignments = await clients.source.list_assignments(settings.service_principal_id)
         users = sum(1 for a in assignments if a.principal_type == "User")
         return f"{len(assignments)} assignments ({users} users, {len(assignments) - users} groups)"
-
-    async def tables() -> str:
-        probe = f"probe-{uuid.uuid4().hex[:8]}"
-        await services.state.set_control(probe, {"Probe": True})
-        found = await services.state.get_control(probe)
-        await services.state.delete_control(probe)
-        if not found:
-            raise TargetError("the probe row written to Table Storage could not be read back")
-        return "wrote, read and deleted a probe row"
-
-    def tables_hint(exc: Exception) -> str:
-        return "Check AzureWebJobsStorage (or the Tables endpoint) and the Table Data Contributor role."
 
     return [
         await _check("gotoToken", goto_token, lambda _: "Re-authorize GoTo: GET /api/goto/authorize."),
         await _check("gotoScimRead", goto_read, _goto_hint),
         await _check("graphServicePrincipal", graph_sp, _graph_hint),
         await _check("graphAssignments", graph_assignments, _graph_hint),
-        await _check("tableStorage", tables, tables_hint),
     ]
 
 

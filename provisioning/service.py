@@ -18,6 +18,7 @@ from azure.core.pipeline.transport import AioHttpTransport
 from provisioning.alerts import MailAlerts
 from provisioning.config import Settings
 from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, SyncEngine
+from provisioning.engine.lease import LEASE_TTL_SECONDS, Waiting
 from provisioning.goto_auth import GoToAuth, load_goto_auth_settings, open_goto_auth
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.notify import Notifier
@@ -50,6 +51,7 @@ class Services:
         mapping: UserMapping = DEFAULT_USER_MAPPING,
         progress: Progress | None = None,
         clock: Callable[[], datetime] | None = None,
+        lease_ttl_seconds: float = LEASE_TTL_SECONDS,
     ) -> SyncEngine:
         return SyncEngine(
             source=self.source,
@@ -63,6 +65,8 @@ class Services:
                 deprovision_threshold=settings.deprovision_threshold,
                 skip_out_of_scope_deletions=settings.skip_out_of_scope_deletions,
                 time_budget_seconds=settings.cycle_time_budget_seconds,
+                hard_delete_action=settings.hard_delete_action,
+                lease_ttl_seconds=lease_ttl_seconds,
             ),
             progress=progress,
             request_counts=self.request_counts,
@@ -152,6 +156,66 @@ def _notifier(settings: Settings) -> Notifier:
     )
 
 
+@dataclass
+class Clients:
+    """The Graph and GoTo clients of one run (test-connection needs them without Table Storage)."""
+
+    source: GraphSource
+    scim: ScimClient
+    graph_requests: list[int]
+    goto_auth: GoToAuth | None
+
+
+async def _open_clients(
+    settings: Settings, stack: AsyncExitStack, observe_call: ObserveCall | None
+) -> Clients:
+    counter = [0]
+
+    async def count(_: httpx.Request) -> None:
+        counter[0] += 1
+
+    def observer(kind: str) -> list[Callable[[httpx.Response], Awaitable[None]]]:
+        async def observed(_: httpx.Response) -> None:
+            if observe_call is not None:
+                observe_call(kind)
+
+        return [observed]
+
+    graph_http = await stack.enter_async_context(
+        httpx.AsyncClient(event_hooks={"request": [count], "response": observer("graph")})
+    )
+    credential = _graph_credential(settings)
+    stack.push_async_callback(credential.close)
+    graph = create_graph_client(
+        base_url=settings.graph_base_url,
+        credential=credential,
+        http_client=graph_http,
+        max_retries=GRAPH_MAX_RETRIES,
+    )
+    goto_auth = await stack.enter_async_context(_goto_auth(settings, stack))
+    goto_http = await stack.enter_async_context(
+        httpx.AsyncClient(
+            base_url=settings.goto_scim_base_url.rstrip("/") + "/",
+            auth=goto_auth,
+            timeout=GOTO_TIMEOUT,
+            event_hooks={"response": observer("goto")},
+        )
+    )
+    scim = ScimClient(
+        goto_http,
+        dialect=ScimDialect.named(settings.goto_scim_dialect),
+        throttle=Throttle(rate_per_second=settings.goto_rate_limit_per_second, retry=GOTO_RETRY),
+    )
+    return Clients(GraphSource(graph), scim, counter, goto_auth)
+
+
+@asynccontextmanager
+async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
+    """The Graph and GoTo clients alone: `async with open_clients(settings) as clients`."""
+    async with AsyncExitStack() as stack:
+        yield await _open_clients(settings, stack, None)
+
+
 @asynccontextmanager
 async def open_services(
     settings: Settings, *, observe_call: ObserveCall | None = None
@@ -159,49 +223,13 @@ async def open_services(
     """Every client of one run. `observe_call(kind)` hears of each Graph, GoTo and Tables call once
     answered (accounting, and the crash tests that stop a cycle at any call)."""
     async with AsyncExitStack() as stack:
-        counter = [0]
-
-        async def count(_: httpx.Request) -> None:
-            counter[0] += 1
-
-        def observer(kind: str) -> list[Callable[[httpx.Response], Awaitable[None]]]:
-            async def observed(_: httpx.Response) -> None:
-                if observe_call is not None:
-                    observe_call(kind)
-
-            return [observed]
-
-        graph_http = await stack.enter_async_context(
-            httpx.AsyncClient(event_hooks={"request": [count], "response": observer("graph")})
-        )
-        credential = _graph_credential(settings)
-        stack.push_async_callback(credential.close)
-        graph = create_graph_client(
-            base_url=settings.graph_base_url,
-            credential=credential,
-            http_client=graph_http,
-            max_retries=GRAPH_MAX_RETRIES,
-        )
-        goto_auth = await stack.enter_async_context(_goto_auth(settings, stack))
-        goto_http = await stack.enter_async_context(
-            httpx.AsyncClient(
-                base_url=settings.goto_scim_base_url.rstrip("/") + "/",
-                auth=goto_auth,
-                timeout=GOTO_TIMEOUT,
-                event_hooks={"response": observer("goto")},
-            )
-        )
-        scim = ScimClient(
-            goto_http,
-            dialect=ScimDialect.named(settings.goto_scim_dialect),
-            throttle=Throttle(rate_per_second=settings.goto_rate_limit_per_second, retry=GOTO_RETRY),
-        )
+        clients = await _open_clients(settings, stack, observe_call)
         state = await stack.enter_async_context(_tables(settings, observe_call))
         alerts = None
         if settings.notifications.enabled:
             notifier = await stack.enter_async_context(_notifier(settings))
             alerts = MailAlerts(notifier, threshold=settings.deprovision_threshold)
-        yield Services(GraphSource(graph), scim, state, counter, alerts, goto_auth)
+        yield Services(clients.source, clients.scim, state, clients.graph_requests, alerts, clients.goto_auth)
 
 
 async def run_sync(
@@ -210,20 +238,40 @@ async def run_sync(
     dry_run: bool = False,
     progress: Progress | None = None,
     initiated_by: str = "timer",
+    lease_wait: float = 0.0,
+    on_lease_wait: Waiting | None = None,
 ) -> CycleResult:
     """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run.
 
     `DRY_RUN=true` makes every cycle a dry run, whatever the caller asked.
     """
+    dry_run = dry_run or settings.dry_run
     async with open_services(settings) as services:
         engine = services.engine(settings, progress=progress)
-        return await engine.run_cycle(dry_run=dry_run or settings.dry_run, initiated_by=initiated_by)
+        if not dry_run and await engine.pending_staged_approval():
+            settled = await engine.settle_staged(
+                approve=True, initiated_by=initiated_by, lease_wait=lease_wait
+            )
+            if settled.cycle.status.startswith("stopped"):
+                return settled
+        return await engine.run_cycle(
+            dry_run=dry_run, initiated_by=initiated_by, lease_wait=lease_wait, on_lease_wait=on_lease_wait
+        )
 
 
-async def settle_staged(settings: Settings, *, approve: bool, initiated_by: str = "admin") -> CycleResult:
+async def settle_staged(
+    settings: Settings, *, approve: bool, initiated_by: str = "admin", lease_wait: float = 0.0
+) -> CycleResult:
     """Apply (approve) or drop (reject) the deprovisions held by the accidental-deletion guard."""
     async with open_services(settings) as services:
-        return await services.engine(settings).settle_staged(approve=approve, initiated_by=initiated_by)
+        engine = services.engine(settings)
+        return await engine.settle_staged(approve=approve, initiated_by=initiated_by, lease_wait=lease_wait)
+
+
+async def request_staged_approval(settings: Settings, *, initiated_by: str = "api") -> dict[str, Any]:
+    """Record an approval for the next timer tick (an HTTP request may not run for minutes)."""
+    async with open_services(settings) as services:
+        return await services.engine(settings).request_staged_approval(initiated_by=initiated_by)
 
 
 def open_state(settings: Settings) -> TableState:

@@ -15,23 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioning.engine.cycle import LeaseHeldError
-from provisioning.errors import (
-    ConfigError,
-    InputError,
-    SourceError,
-    SourceNotFoundError,
-    TargetError,
-    UnauthorizedError,
-)
+from provisioning.error_map import map_error
+from provisioning.errors import ProvisioningError
 from provisioning.goto_auth.errors import AuthorizationFlowError
 
 log = logging.getLogger(__name__)
 
-GRAPH_PERMISSIONS_HINT = (
-    "Grant the app's identity the Graph application permissions User.Read.All, GroupMember.Read.All "
-    "and Application.Read.All (infra/ does it), with admin consent."
-)
 # \A...\Z, not ^...$: `$` also matches before a trailing newline, which would let "guid\n" through
 # to Graph and to Table Storage keys. Anchored both ends, `GUID.match` is as strict as `fullmatch`.
 GUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -182,7 +171,7 @@ Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 
 
 async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
-    """Map every failure to a JSON answer: bad input 400, unknown id 404, upstream trouble 502."""
+    """Map every failure to a JSON answer through the one error table (provisioning.error_map)."""
     try:
         return await handler(request)
     except ApiError as exc:
@@ -191,33 +180,12 @@ async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
         return ApiError(
             400, "authorizationFailed", str(exc), hint="Start again: GET /api/goto/authorize."
         ).response()
-    except InputError as exc:
-        return ApiError(400, "badRequest", str(exc), field=exc.field).response()
-    except ConfigError as exc:
-        return ApiError(500, "configuration", str(exc), field=exc.setting).response()
-    except SourceNotFoundError as exc:
-        return ApiError(404, "notFound", str(exc)).response()
-    except SourceError as exc:
-        hint = (
-            "Check that Microsoft Graph is reachable and that the app has the Graph application permissions."
-        )
-        if exc.status == 403:
-            hint = GRAPH_PERMISSIONS_HINT
+    except ProvisioningError as exc:
+        mapped = map_error(exc)
+        if mapped is None:
+            raise
         return ApiError(
-            502, "graphUnavailable", f"reading Microsoft Graph failed: {exc}", hint=hint
-        ).response()
-    except LeaseHeldError as exc:
-        return ApiError(
-            409, "busy", str(exc), hint="Try again when the running cycle has finished."
-        ).response()
-    except UnauthorizedError as exc:
-        hint = (
-            "Re-authorize GoTo (GET /api/goto/authorize); the GoTo account needs organization admin rights."
-        )
-        return ApiError(502, "gotoUnauthorized", f"GoTo refused the credentials: {exc}", hint=hint).response()
-    except TargetError as exc:
-        return ApiError(
-            502, "gotoUnavailable", f"GoTo failed: {exc}", hint="Check that GoTo is reachable."
+            mapped.http_status, mapped.code, mapped.message, field=mapped.field, hint=mapped.hint
         ).response()
     except Exception:
         incident = str(uuid.uuid4())

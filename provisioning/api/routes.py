@@ -22,15 +22,14 @@ from provisioning.diagnostics import test_connection
 from provisioning.engine.admin import restart
 from provisioning.engine.on_demand import MAX_GROUP_MEMBERS, OnDemand
 from provisioning.report import summary_dict
-from provisioning.service import open_services, open_state
+from provisioning.service import open_services, open_state, request_staged_approval
 
 
 async def handle_test_connection(request: ApiRequest) -> ApiResponse:
     check_params(request, set())
     json_body(request, allowed=set())
     settings = load_settings()
-    async with open_services(settings) as services:
-        checks = await test_connection(services, settings)
+    checks = await test_connection(settings)
     ok = all(c.ok for c in checks)
     return json_response(200 if ok else 424, {"ok": ok, "checks": [c.as_dict() for c in checks]})
 
@@ -85,11 +84,16 @@ async def handle_restart(request: ApiRequest) -> ApiResponse:
 
 
 async def handle_staged(request: ApiRequest, *, approve: bool) -> ApiResponse:
+    """Reject settles now (Table writes only); approve is recorded and applied by the next timer
+    cycle under the lease and the time budget: hundreds of GoTo writes outlast Flex's 230 s HTTP cap."""
     check_params(request, set())
     json_body(request, allowed=set())
     settings = load_settings()
+    if approve:
+        answer = await request_staged_approval(settings, initiated_by="api")
+        return json_response(202 if answer["accepted"] else 200, answer)
     async with open_services(settings) as services:
-        result = await services.engine(settings).settle_staged(approve=approve, initiated_by="api")
+        result = await services.engine(settings).settle_staged(approve=False, initiated_by="api")
     body = summary_dict(result)
     body["settled"] = len(result.planned)
     return json_response(200, body)

@@ -8,12 +8,11 @@ from typing import Any
 from provisioning.engine.cycle import (
     CHECKPOINT,
     GROUPS_WATERMARK,
-    LEASE_SECONDS,
     PENDING,
     QUARANTINE,
     STAGED,
+    STAGED_DECISION,
     USERS_WATERMARK,
-    LeaseHeldError,
     SyncEngine,
 )
 
@@ -27,12 +26,12 @@ async def restart(engine: SyncEngine, *, reset_links: bool = False) -> dict[str,
     """
     state = engine.state
     holder = f"restart-{uuid.uuid4()}"
-    if not await state.acquire_lease(holder, seconds=LEASE_SECONDS):
-        raise LeaseHeldError("a provisioning cycle is running; restart when it has finished")
-    try:
+    busy = "a provisioning cycle is running; restart when it has finished"
+    async with engine.lease(holder, busy_message=busy) as lease:
         for name in (USERS_WATERMARK, GROUPS_WATERMARK):
+            lease.check()
             await state.set_watermark(name, None)
-        for control in (CHECKPOINT, QUARANTINE):
+        for control in (CHECKPOINT, QUARANTINE, STAGED_DECISION):
             await state.delete_control(control)
         staged = len(await state.list_held_operations(STAGED))
         for kind in (STAGED, PENDING):
@@ -45,11 +44,10 @@ async def restart(engine: SyncEngine, *, reset_links: bool = False) -> dict[str,
             await state.drop_members(group_id)
         links_removed = 0
         if reset_links:
+            lease.check()
             ids = [link.source_id async for link in state.list_links()]
             await state.delete_links(ids)
             links_removed = len(ids)
-    finally:
-        await state.release_lease(holder)
     return {
         "restarted": True,
         "linksKept": not reset_links,

@@ -9,21 +9,35 @@ are successes).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
+import logging
 import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from provisioning.engine.apply import Outcome, UserTarget, apply_operations, audit_action
-from provisioning.engine.plan import Action, Candidate, Change, Link, Operation, plan_user
+from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, LeaseGuardedTarget, NoLease, Waiting
+from provisioning.engine.plan import (
+    Action,
+    Candidate,
+    Change,
+    HardDeleteAction,
+    Link,
+    Operation,
+    plan_user,
+)
 from provisioning.engine.scope import AssignmentIndex, decide_scope
-from provisioning.errors import DeltaExpiredError, LeaseHeldError, LeaseLostError, UnauthorizedError
+from provisioning.errors import (
+    DeltaExpiredError,
+    LeaseHeldError,
+    LeaseLostError,
+    StorageError,
+    UnauthorizedError,
+)
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.model import (
     Assignment,
@@ -43,11 +57,15 @@ GROUPS_WATERMARK = "groups"
 QUARANTINE = "quarantine"
 CHECKPOINT = "checkpoint"
 STAGED = "staged"  # deprovisions held for an admin (accidental-deletion threshold, empty source)
+STAGED_DECISION = "staged-decision"  # an admin's approval, applied by the next timer tick
+STAGED_CHUNK = 100  # staged approvals are applied (and checked against the time budget) in chunks
 PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
 QUARANTINE_RETRY_HOURS = 24  # a quarantined job runs once a day until a cycle succeeds
 FAILURE_QUARANTINE_SHARE = 0.4  # more than 40 % of a cycle's operations failing ...
 FAILURE_QUARANTINE_MINIMUM = 10  # ... out of at least this many
-LEASE_SECONDS = 90.0
+BUSY = "another cycle or on-demand provisioning holds the lease"
+SkipKind = Literal["off", "quarantined", "busy"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +76,8 @@ class EngineOptions:
     deprovision_threshold: int = 500
     skip_out_of_scope_deletions: bool = False
     time_budget_seconds: float = 480.0
+    hard_delete_action: HardDeleteAction = "disable"  # "delete" also deletes GoTo meeting history
+    lease_ttl_seconds: float = LEASE_TTL_SECONDS  # tests shorten it; renewals come at a third of it
 
 
 class Notify(Protocol):
@@ -104,6 +124,7 @@ class CycleResult:
     planned: list[Operation] = field(default_factory=list)  # every operation, for dry runs and printing
     failures: int = 0
     failed_records: list[AuditRecord] = field(default_factory=list)  # for the failed-objects digest
+    skip: SkipKind | None = None  # why the cycle did not run, when it did not
 
     @property
     def counts(self) -> dict[str, int]:
@@ -151,11 +172,22 @@ class SyncEngine:
         self._request_counts = request_counts
         self._clock = clock or (lambda: datetime.now(UTC))
         self._select = mapping.graph_select()
-        self._lease_lost = False
+        self._lease: Lease | NoLease = NoLease()
 
     # the cycle -----------------------------------------------------------------------------------
 
-    async def run_cycle(self, *, dry_run: bool = False, initiated_by: str = "timer") -> CycleResult:
+    async def run_cycle(
+        self,
+        *,
+        dry_run: bool = False,
+        initiated_by: str = "timer",
+        lease_wait: float = 0.0,
+        on_lease_wait: Waiting | None = None,
+    ) -> CycleResult:
+        """One cycle. A busy lease is a recorded skip for the timer and LeaseHeldError for anyone else
+        (the CLI waits up to `lease_wait` seconds for it first); a lost lease or a storage outage ends
+        the cycle `interrupted` and re-raises, with no watermark moved. An admin's recorded approval of
+        staged deprovisions is this run's work when one is pending (the next run is a normal cycle)."""
         users_link = await self.state.get_watermark(USERS_WATERMARK)
         cycle = CycleRecord(
             id=str(uuid.uuid4()),
@@ -166,69 +198,118 @@ class SyncEngine:
         )
         result = CycleResult(cycle)
         counts: Counter[str] = Counter()
-        skipped = await self._skip_reason(dry_run=dry_run, initiated_by=initiated_by)
-        if (
-            skipped is None
-            and not dry_run
-            and not await self.state.acquire_lease(cycle.id, seconds=LEASE_SECONDS)
-        ):
-            skipped = "another cycle or on-demand provisioning holds the lease"
+        pending = not dry_run and self.options.provisioning_enabled and await self.pending_staged_approval()
+        skipped = None if pending else await self._skip_reason(dry_run=dry_run, initiated_by=initiated_by)
         if skipped is not None:
-            cycle.status = f"skipped: {skipped}"
-            cycle.ended = self._clock().isoformat()
-            await self.state.upsert_cycle(cycle)
+            result.skip = skipped[0]
+            await self._record_skip(cycle, skipped[1])
             return result
-        await self.state.upsert_cycle(cycle)  # on record from the start: a crash leaves a "running" row
-        renewer = None if dry_run else asyncio.create_task(self._keep_lease(cycle.id))
+        if dry_run:
+            await self._run_recorded(cycle, result, counts, users_link, NoLease(), dry_run=True)
+            return result
+        lease = self.lease(cycle.id, wait=lease_wait, on_wait=on_lease_wait, busy_message=BUSY)
+        try:
+            if await self.pending_staged_approval():
+                return await self.settle_staged(
+                    approve=True, initiated_by=initiated_by, lease_wait=lease_wait
+                )
+            async with lease:
+                await self._run_recorded(cycle, result, counts, users_link, lease, dry_run=False)
+        except LeaseHeldError:
+            if initiated_by != "timer":
+                raise
+            result.skip = "busy"  # the timer's skip stays quiet, but on record
+            await self._record_skip(cycle, BUSY)
+            return result
+        await self._settle_quarantine(result, counts)
+        return result
+
+    def lease(
+        self, holder: str, *, busy_message: str, wait: float = 0.0, on_wait: Waiting | None = None
+    ) -> Lease:
+        """The single-flight lease for `holder`, with this deployment's TTL (renewed every third)."""
+        ttl = self.options.lease_ttl_seconds
+        return Lease(
+            self.state,
+            holder,
+            ttl=ttl,
+            renew_every=ttl / 3,
+            wait=wait,
+            on_wait=on_wait,
+            busy_message=busy_message,
+        )
+
+    def _writer(self) -> UserTarget:
+        """The target as this run may write to it: only while its lease holds."""
+        return LeaseGuardedTarget(self.target, self._lease)
+
+    async def _record_skip(self, cycle: CycleRecord, reason: str) -> None:
+        cycle.status = f"skipped: {reason}"
+        cycle.ended = self._clock().isoformat()
+        await self.state.upsert_cycle(cycle)
+
+    async def _run_recorded(
+        self,
+        cycle: CycleRecord,
+        result: CycleResult,
+        counts: Counter[str],
+        users_link: str | None,
+        lease: Lease | NoLease,
+        *,
+        dry_run: bool,
+    ) -> None:
+        """On record from its start (a crash leaves a `running` row) to its end, whatever ends it."""
+        await self.state.upsert_cycle(cycle)
+        self._lease = lease
+        failing = False
         try:
             await self._run(cycle, result, counts, users_link, dry_run=dry_run)
         except UnauthorizedError as exc:
+            failing = True
             cycle.status, cycle.error = "failed", f"credentials: {exc}"[:2000]
             await self._quarantine("credentials", str(exc))
             raise
+        except (LeaseLostError, StorageError) as exc:
+            failing = True
+            cycle.status, cycle.error = "interrupted", f"{type(exc).__name__}: {exc}"[:2000]
+            raise
         except BaseException as exc:
+            failing = True
             cycle.status, cycle.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
             raise
         finally:
-            if renewer is not None:
-                renewer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewer
-                await self.state.release_lease(cycle.id)
+            self._lease = NoLease()
             cycle.ended = self._clock().isoformat()
             cycle.counts = dict(sorted(counts.items()))
             cycle.operations_done = _done(counts)
             if self._request_counts is not None:
                 cycle.graph_requests, cycle.goto_requests = self._request_counts()
-            await self.state.upsert_cycle(cycle)
-        if not dry_run:
-            await self._settle_quarantine(result, counts)
-        return result
+            try:
+                await self.state.upsert_cycle(cycle)
+            except StorageError as exc:
+                if not failing:
+                    raise
+                log.warning("cycle %s: its final row could not be written (%s)", cycle.id, exc)
 
-    async def _skip_reason(self, *, dry_run: bool, initiated_by: str) -> str | None:
+    async def _skip_reason(self, *, dry_run: bool, initiated_by: str) -> tuple[SkipKind, str] | None:
         """Off, or quarantined: cycles do nothing (a dry run may still preview)."""
         if dry_run:
             return None
         if not self.options.provisioning_enabled:
-            return "off (PROVISIONING_ENABLED is false)"
+            return "off", "off (PROVISIONING_ENABLED is false)"
         quarantine = await self.state.get_control(QUARANTINE)
         if quarantine is None:
             return None
         reason, since = quarantine.get("Reason"), quarantine.get("Since")
         if reason in HELD_REASONS:
-            return f"quarantined ({reason}) since {since}: approve or reject the staged deprovisions"
+            held = f"quarantined ({reason}) since {since}: approve or reject the staged deprovisions"
+            return "quarantined", held
         last = datetime.fromisoformat(str(quarantine.get("LastAttempt") or since))
         next_attempt = last + timedelta(hours=QUARANTINE_RETRY_HOURS)
         if initiated_by == "timer" and self._clock() < next_attempt:
-            return f"quarantined ({reason}) since {since}; next attempt after {next_attempt.isoformat()}"
+            waiting = f"quarantined ({reason}) since {since}; next attempt after {next_attempt.isoformat()}"
+            return "quarantined", waiting
         return None
-
-    async def _keep_lease(self, holder: str) -> None:
-        while True:
-            await asyncio.sleep(LEASE_SECONDS / 3)
-            if not await self.state.acquire_lease(holder, seconds=LEASE_SECONDS):
-                self._lease_lost = True
-                return
 
     async def _run(
         self,
@@ -270,11 +351,10 @@ class SyncEngine:
                 await self.state.upsert_cycle(cycle)  # progress for GET /api/status
             if page.delta_link:
                 new_users_link = page.delta_link
-            elif (
-                page.next_link
-                and not dry_run
-                and time.monotonic() - started > self.options.time_budget_seconds
-            ):
+            elif page.next_link and time.monotonic() - started > self.options.time_budget_seconds:
+                if dry_run:  # a preview is bounded too; it saves no checkpoint
+                    cycle.status = "dry-run stopped at the time budget: the plan shown is partial"
+                    return
                 await self._save_checkpoint(page.next_link, held)
                 cycle.status = "stopped at the time budget: the next cycle resumes from a checkpoint"
                 return
@@ -427,7 +507,10 @@ class SyncEngine:
             if candidate is None:
                 continue
             op = plan_user(
-                candidate, self.mapping, skip_out_of_scope_deletions=self.options.skip_out_of_scope_deletions
+                candidate,
+                self.mapping,
+                skip_out_of_scope_deletions=self.options.skip_out_of_scope_deletions,
+                hard_delete_action=self.options.hard_delete_action,
             )
             if candidate.source is not None:
                 snapshots[user_id] = dict(candidate.source)
@@ -443,11 +526,10 @@ class SyncEngine:
         if dry_run:
             await self._record_dry_run(cycle, counts, operations)
             return held
-        if self._lease_lost:
-            raise LeaseLostError("the single-flight lease was lost; stopping before writing to GoTo")
+        self._lease.check()
         outcomes = await apply_operations(
             operations,
-            self.target,
+            self._writer(),
             self.mapping,
             concurrency=self.concurrency,
             on_done=self.progress.operation_done,
@@ -494,13 +576,12 @@ class SyncEngine:
                 },
             )
             return
-        if self._lease_lost:
-            raise LeaseLostError("the single-flight lease was lost; stopping before writing to GoTo")
+        self._lease.check()
         result_planned = [h.operation for h in held]
         self.progress.operations_planned(len(result_planned))
         outcomes = await apply_operations(
             result_planned,
-            self.target,
+            self._writer(),
             self.mapping,
             concurrency=self.concurrency,
             on_done=self.progress.operation_done,
@@ -514,8 +595,38 @@ class SyncEngine:
     async def list_staged(self) -> list[Operation]:
         return [h.operation for h in await self._load_held(STAGED)]
 
-    async def settle_staged(self, *, approve: bool, initiated_by: str = "admin") -> CycleResult:
-        """Approve (apply) or reject (drop) every staged deprovision, then lift that quarantine."""
+    async def request_staged_approval(self, *, initiated_by: str = "admin") -> dict[str, Any]:
+        """Record an admin's approval; the next timer tick applies it under the lease and the time budget.
+
+        An HTTP request cannot wait for hundreds of GoTo writes (Flex cuts HTTP triggers at 230 s).
+        """
+        staged = len(await self.state.list_held_operations(STAGED))
+        if staged == 0:
+            return {"accepted": False, "staged": 0, "detail": "nothing is staged"}
+        when = self._clock().isoformat()
+        await self.state.set_control(
+            STAGED_DECISION, {"Decision": "approve", "By": initiated_by, "At": when, "Staged": staged}
+        )
+        return {
+            "accepted": True,
+            "staged": staged,
+            "decidedAt": when,
+            "detail": "approval recorded: the next timer cycle applies the staged deprovisions",
+            "watch": {"status": "GET /api/status", "logs": "GET /api/logs?action=disable"},
+        }
+
+    async def pending_staged_approval(self) -> bool:
+        decision = await self.state.get_control(STAGED_DECISION)
+        return decision is not None and decision.get("Decision") == "approve"
+
+    async def settle_staged(
+        self, *, approve: bool, initiated_by: str = "admin", lease_wait: float = 0.0
+    ) -> CycleResult:
+        """Approve (apply) or reject (drop) every staged deprovision, then lift that quarantine.
+
+        Approval runs under the lease and the time budget: at the budget it stops between chunks and
+        the next timer tick goes on (work already done is recognised from the links and not redone).
+        """
         cycle = CycleRecord(
             id=str(uuid.uuid4()),
             started=self._clock().isoformat(),
@@ -523,33 +634,59 @@ class SyncEngine:
             initiated_by=initiated_by,
         )
         result, counts = CycleResult(cycle), Counter[str]()
-        if not await self.state.acquire_lease(cycle.id, seconds=LEASE_SECONDS):
-            raise LeaseHeldError("a cycle is running; try again when it has finished")
+        busy = "a cycle is running; try again when it has finished"
+        async with self.lease(cycle.id, wait=lease_wait, busy_message=busy) as lease:
+            await self._run_recorded_staged(cycle, result, counts, lease, approve=approve)
+        return result
+
+    async def _run_recorded_staged(
+        self, cycle: CycleRecord, result: CycleResult, counts: Counter[str], lease: Lease, *, approve: bool
+    ) -> None:
+        self._lease = lease
+        started = time.monotonic()
         try:
             held = await self._load_held(STAGED)
             result.planned = [h.operation for h in held]
             if approve:
-                outcomes = await apply_operations(
-                    result.planned, self.target, self.mapping, concurrency=self.concurrency
-                )
-                links = {h.operation.source_id: h.link for h in held if h.link is not None}
-                await self._record(cycle, result, counts, outcomes, links, [], {})
+                todo = [h for h in held if not _already_done(h)]
+                for start in range(0, len(todo), STAGED_CHUNK):
+                    if time.monotonic() - started > self.options.time_budget_seconds:
+                        cycle.status = "stopped at the time budget: the next timer cycle goes on approving"
+                        return
+                    chunk = todo[start : start + STAGED_CHUNK]
+                    outcomes = await apply_operations(
+                        [h.operation for h in chunk],
+                        self._writer(),
+                        self.mapping,
+                        concurrency=self.concurrency,
+                    )
+                    links = {h.operation.source_id: h.link for h in chunk if h.link is not None}
+                    await self._record(cycle, result, counts, outcomes, links, [], {})
             else:
                 records = [_rejected_audit(cycle, h.operation) for h in held]
                 counts["other/skipped"] += len(records)
                 await self.state.add_audit_records(records)
+            lease.check()
             await self.state.clear_held_operations(STAGED)
+            if await self.state.get_control(STAGED_DECISION) is not None:
+                await self.state.delete_control(STAGED_DECISION)
             quarantine = await self.state.get_control(QUARANTINE)
             if quarantine is not None and quarantine.get("Reason") in HELD_REASONS:
                 await self.state.delete_control(QUARANTINE)
             result.failures = sum(n for key, n in counts.items() if key.endswith("/failure"))
             cycle.status = "finished-with-failures" if result.failures else "succeeded"
+        except (LeaseLostError, StorageError) as exc:
+            cycle.status, cycle.error = "interrupted", f"{type(exc).__name__}: {exc}"[:2000]
+            raise
         finally:
-            await self.state.release_lease(cycle.id)
+            self._lease = NoLease()
             cycle.ended = self._clock().isoformat()
             cycle.counts = dict(sorted(counts.items()))
-            await self.state.upsert_cycle(cycle)
-        return result
+            cycle.operations_done = _done(counts)
+            try:
+                await self.state.upsert_cycle(cycle)
+            except StorageError as exc:
+                log.warning("staged cycle %s: its row could not be written (%s)", cycle.id, exc)
 
     # quarantine ------------------------------------------------------------------------------------
 
@@ -705,6 +842,13 @@ def _held_from_row(row: Mapping[str, Any], link: Link | None) -> _Held:
         changes,
     )
     return _Held(op, link)
+
+
+def _already_done(held: _Held) -> bool:
+    """A staged disable whose account is already inactive, or delete whose link is gone, was applied."""
+    if held.operation.action is Action.DELETE:
+        return held.link is None
+    return held.link is not None and not held.link.active
 
 
 def _staged_audit(cycle: CycleRecord, op: Operation, detail: str) -> AuditRecord:

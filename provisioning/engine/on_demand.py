@@ -7,15 +7,14 @@ writes to GoTo at the same time as a cycle, and it clears the object's retry bac
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from provisioning.engine.apply import apply_operation
-from provisioning.engine.cycle import LEASE_SECONDS, CycleResult, LeaseHeldError, SyncEngine
+from provisioning.engine.cycle import CycleResult, SyncEngine
+from provisioning.engine.lease import NoLease
 from provisioning.engine.plan import Action, Operation, plan_user
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import InputError, SourceNotFoundError
@@ -99,75 +98,88 @@ class OnDemand:
                 "EntraImport", "import", "success", f"read user {name} from Microsoft Graph", _public(source)
             )
         )
-        await self._hold_lease(cycle.id, dry_run=dry_run)
+        busy = "a provisioning cycle is running; try again when it has finished"
+        lease = NoLease() if dry_run else engine.lease(cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=busy)
         counts: Counter[str] = Counter()
-        try:
-            index = await self._index_for(user_id)
-            link = await engine.state.get_link(user_id)
-            candidate = await engine._candidate(user_id, None, link, index)
-            assert candidate is not None  # the user exists (just read)
-            scope = candidate.scope
+        async with lease:
+            engine._lease = lease
+            try:
+                return await self._provision(user_id, source, cycle, counts, result, dry_run=dry_run)
+            finally:
+                engine._lease = NoLease()
+                cycle.ended = engine._clock().isoformat()
+                cycle.counts = dict(sorted(counts.items()))
+                cycle.status = result.status
+                await engine.state.upsert_cycle(cycle)
+
+    async def _provision(
+        self,
+        user_id: str,
+        source: dict[str, Any],
+        cycle: CycleRecord,
+        counts: Counter[str],
+        result: OnDemandResult,
+        *,
+        dry_run: bool,
+    ) -> OnDemandResult:
+        engine = self.engine
+        index = await self._index_for(user_id)
+        link = await engine.state.get_link(user_id)
+        candidate = await engine._candidate(user_id, None, link, index)
+        assert candidate is not None  # the user exists (just read)
+        scope = candidate.scope
+        result.steps.append(
+            Step(
+                "EntraScoping",
+                "scoping",
+                "success" if scope.in_scope else "skipped",
+                ("in scope: " if scope.in_scope else "out of scope: ") + scope.reason,
+                {"appRoleId": scope.app_role_id, "scope": scope.kind.value},
+            )
+        )
+        matched = await self._match_step(candidate.link, dict(candidate.source or {}), result)
+        op = plan_user(
+            candidate,
+            engine.mapping,
+            skip_out_of_scope_deletions=engine.options.skip_out_of_scope_deletions,
+            hard_delete_action=engine.options.hard_delete_action,
+        )
+        result.operation = op
+        if op is None:
             result.steps.append(
-                Step(
-                    "EntraScoping",
-                    "scoping",
-                    "success" if scope.in_scope else "skipped",
-                    ("in scope: " if scope.in_scope else "out of scope: ") + scope.reason,
-                    {"appRoleId": scope.app_role_id, "scope": scope.kind.value},
-                )
+                Step("Action", "processing", "skipped", "GoTo already matches Entra: nothing to do")
             )
-            matched = await self._match_step(candidate.link, dict(candidate.source or {}), result)
-            op = plan_user(
-                candidate,
-                engine.mapping,
-                skip_out_of_scope_deletions=engine.options.skip_out_of_scope_deletions,
-            )
-            result.operation = op
-            if op is None:
-                result.steps.append(
-                    Step("Action", "processing", "skipped", "GoTo already matches Entra: nothing to do")
-                )
-                result.status = "skipped"
-                return result
-            adopts = " (adopting the matched GoTo account)" if op.action is Action.CREATE and matched else ""
-            result.steps.append(
-                Step("Action", "processing", "success", f"{op.action.value}{adopts}: {op.reason}")
-            )
-            if dry_run:
-                result.steps.append(
-                    Step("Export", "export", "skipped", "dry run: nothing was written to GoTo")
-                )
-                result.status = "dry-run"
-                await engine._record_dry_run(cycle, counts, [op])
-                return result
-            outcome = await apply_operation(op, engine.target, engine.mapping)
-            cycle_result = CycleResult(cycle)
-            await engine._record(
-                cycle,
-                cycle_result,
-                counts,
-                [outcome],
-                {user_id: link},
-                [],
-                {user_id: dict(candidate.source or {})},
-            )
-            await engine.state.clear_retries([user_id])
-            result.target_id = outcome.target_id
-            result.status = outcome.status.value
-            description = f"{outcome.action} in GoTo" + (f" ({outcome.note})" if outcome.note else "")
-            if outcome.status is AuditStatus.FAILURE:
-                description = f"{outcome.error_code}: {outcome.error_reason}"
-            result.steps.append(
-                Step("Export", "export", outcome.status.value, description, {"targetId": outcome.target_id})
-            )
+            result.status = "skipped"
             return result
-        finally:
-            cycle.ended = engine._clock().isoformat()
-            cycle.counts = dict(sorted(counts.items()))
-            cycle.status = result.status
-            await engine.state.upsert_cycle(cycle)
-            if not dry_run:
-                await engine.state.release_lease(cycle.id)
+        adopts = " (adopting the matched GoTo account)" if op.action is Action.CREATE and matched else ""
+        result.steps.append(
+            Step("Action", "processing", "success", f"{op.action.value}{adopts}: {op.reason}")
+        )
+        if dry_run:
+            result.steps.append(Step("Export", "export", "skipped", "dry run: nothing was written to GoTo"))
+            result.status = "dry-run"
+            await engine._record_dry_run(cycle, counts, [op])
+            return result
+        outcome = await apply_operation(op, engine._writer(), engine.mapping)
+        cycle_result = CycleResult(cycle)
+        await engine._record(
+            cycle,
+            cycle_result,
+            counts,
+            [outcome],
+            {user_id: link},
+            [],
+            {user_id: dict(candidate.source or {})},
+        )
+        result.target_id = outcome.target_id
+        result.status = outcome.status.value
+        description = f"{outcome.action} in GoTo" + (f" ({outcome.note})" if outcome.note else "")
+        if outcome.status is AuditStatus.FAILURE:
+            description = f"{outcome.error_code}: {outcome.error_reason}"
+        result.steps.append(
+            Step("Export", "export", outcome.status.value, description, {"targetId": outcome.target_id})
+        )
+        return result
 
     async def provision_group(
         self, group_id: str, *, member_ids: list[str] | None = None, dry_run: bool = False
@@ -195,15 +207,6 @@ class OnDemand:
             },
             "members": [r.as_dict() for r in results],
         }
-
-    async def _hold_lease(self, holder: str, *, dry_run: bool) -> None:
-        if dry_run:
-            return
-        deadline = time.monotonic() + LEASE_WAIT_SECONDS
-        while not await self.engine.state.acquire_lease(holder, seconds=LEASE_SECONDS):
-            if time.monotonic() > deadline:
-                raise LeaseHeldError("a provisioning cycle is running; try again when it has finished")
-            await asyncio.sleep(1.0)
 
     async def _index_for(self, user_id: str) -> AssignmentIndex:
         """Fresh assignments, and the user's membership of each assigned group read now."""

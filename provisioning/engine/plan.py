@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from provisioning.engine.scope import ScopeDecision
 from provisioning.mapping.attributes import UserMapping
 from provisioning.model import Link, ObjectType, RemovedReason
+
+HardDeleteAction = Literal["disable", "delete"]
+HARD_DELETE_KEPT = "HARD_DELETE_ACTION=disable keeps the GoTo account's meeting history"
 
 
 class Action(StrEnum):
@@ -59,30 +62,34 @@ SKIPPED_OUT_OF_SCOPE = "out of scope, but SKIP_OUT_OF_SCOPE_DELETIONS is on: the
 
 
 def plan_user(
-    candidate: Candidate, mapping: UserMapping, *, skip_out_of_scope_deletions: bool = False
+    candidate: Candidate,
+    mapping: UserMapping,
+    *,
+    skip_out_of_scope_deletions: bool = False,
+    hard_delete_action: HardDeleteAction = "disable",
 ) -> Operation | None:
-    """The one operation this user needs now, or None when GoTo already matches."""
+    """The one operation this user needs now, or None when GoTo already matches.
+
+    A user hard-deleted in Entra is only deactivated unless `hard_delete_action="delete"`: deleting a
+    GoTo user also deletes their meeting history and scheduled meetings (GoTo's Organization Center).
+    """
     link, scope, source = candidate.link, candidate.scope, candidate.source
     display = _display_name(source, link)
     if candidate.removed == "deleted":
         if link is None:
             return None
-        return Operation(Action.DELETE, candidate.source_id, scope.reason, link.target_id, display)
+        if hard_delete_action == "delete":
+            return Operation(Action.DELETE, candidate.source_id, scope.reason, link.target_id, display)
+        if not link.active:
+            return None
+        reason = f"{scope.reason}; deactivated, not deleted: {HARD_DELETE_KEPT}"
+        return _disable(candidate.source_id, reason, link.target_id, display)
     if not scope.in_scope:
         if link is not None and link.active and skip_out_of_scope_deletions and scope.kind.out_of_scope:
             reason = f"{scope.reason}; {SKIPPED_OUT_OF_SCOPE}"
             return Operation(Action.SKIP, candidate.source_id, reason, link.target_id, display)
         if link is not None and link.active:
-            change = Change("active", True, False)
-            return Operation(
-                Action.DISABLE,
-                candidate.source_id,
-                scope.reason,
-                link.target_id,
-                display,
-                {"active": False},
-                (change,),
-            )
+            return _disable(candidate.source_id, scope.reason, link.target_id, display)
         if link is None and scope.assigned:
             return Operation(Action.SKIP, candidate.source_id, scope.reason, None, display)
         return None
@@ -114,6 +121,11 @@ def plan_user(
         changes,
         {**mapping.map_user(source, creating=True), "active": True},
     )
+
+
+def _disable(source_id: str, reason: str, target_id: str, display: str | None) -> Operation:
+    change = Change("active", True, False)
+    return Operation(Action.DISABLE, source_id, reason, target_id, display, {"active": False}, (change,))
 
 
 def _display_name(source: Mapping[str, Any] | None, link: Link | None) -> str | None:

@@ -38,8 +38,16 @@ async def test_staged_routes_settle_held_deprovisions(
 
     with environment({"DEPROVISION_THRESHOLD": "2"}):
         status, body = await call("staged_approve")
-    assert status == 200, body
-    assert body["settled"] == staged and body["counts"] == {"disable/success": staged}
+    assert status == 202, body  # recorded, not applied inside the request (Flex cuts HTTP at 230 s)
+    assert body["accepted"] is True and body["staged"] == staged and "status" in body["watch"]
+    assert await harness.control("staged-decision") is not None
+    assert all(u["active"] for u in harness.goto_users().values())  # nothing applied yet
+
+    applied = await harness.timer()  # the next tick applies the approval under the lease
+    assert applied.cycle.kind == "staged-approval" and applied.counts == {"disable/success": staged}
+    assert await harness.control("staged-decision") is None and await harness.control("quarantine") is None
+    status, body = await call("staged_approve")
+    assert status == 200 and body["accepted"] is False and body["staged"] == 0
     status, body = await call("staged_reject")
     assert status == 200 and body["settled"] == 0
     status, body = await call("staged_approve", body={"all": True})

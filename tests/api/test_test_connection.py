@@ -14,11 +14,11 @@ async def test_all_checks_pass(call: Caller, world: World, api_env: dict[str, st
     assert status == 200, body
     assert body["ok"] is True
     assert [c["name"] for c in body["checks"]] == [
+        "tableStorage",
         "gotoToken",
         "gotoScimRead",
         "graphServicePrincipal",
         "graphAssignments",
-        "tableStorage",
     ]
     assert all(c["ok"] for c in body["checks"])
 
@@ -66,6 +66,6 @@ async def test_missing_setting_is_named_without_a_trace(call: Caller, world: Wor
     finally:
         if saved is not None:
             os.environ["ENTRA_SERVICE_PRINCIPAL_ID"] = saved
-    assert status == 500
-    assert body["error"]["field"] == "ENTRA_SERVICE_PRINCIPAL_ID"
+    assert status == 400  # a bad setting is bad input: named, never a 500
+    assert body["error"]["code"] == "configuration" and body["error"]["field"] == "ENTRA_SERVICE_PRINCIPAL_ID"
     assert "Traceback" not in str(body)

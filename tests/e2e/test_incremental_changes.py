@@ -44,7 +44,7 @@ def soft_delete(t: Tenant, s: Seeded) -> dict[str, str]:
 
 def hard_delete(t: Tenant, s: Seeded) -> dict[str, str]:
     t.hard_delete_user(s["in_scope"][1])
-    return {s["in_scope"][1]: "delete"}
+    return {s["in_scope"][1]: "disable"}  # HARD_DELETE_ACTION=disable: meeting history is kept
 
 
 def unassign_user(t: Tenant, s: Seeded) -> dict[str, str]:
@@ -125,7 +125,8 @@ async def test_incremental_cycle_does_exactly_the_change(
         if action == "disable":
             assert after[tenant.user(user_id)["userPrincipalName"].lower()]["active"] is False
     if change is hard_delete:
-        assert len(after) == len(before) - 1
+        assert len(after) == len(before) and len(changed) == 1  # deactivated, not deleted
+        assert all(after[name]["active"] is False for name in changed)
     else:
         assert changed == upns
     if change is attribute_change:
@@ -146,3 +147,17 @@ async def test_restore_after_soft_delete_reenables(harness: Harness) -> None:
     assert [(r.source_id, r.action, r.status) for r in records] == [(user, "update", AuditStatus.SUCCESS)]
     assert "re-enabled" in (records[0].reason or "")
     assert harness.goto_users()[tenant.user(user)["userPrincipalName"].lower()]["active"] is True
+
+
+async def test_hard_delete_deletes_only_when_opted_in(harness: Harness) -> None:
+    tenant = harness.world.graph.tenant
+    seeded = harness.world.seed_demo_tenant()
+    await harness.cycle(HARD_DELETE_ACTION="delete")
+    before = harness.goto_users()
+    tenant.hard_delete_user(seeded["in_scope"][1])
+    result = await harness.cycle(HARD_DELETE_ACTION="delete")
+    records = await harness.audit(result)
+    assert [(r.source_id, r.action, r.status) for r in records] == [
+        (seeded["in_scope"][1], "delete", AuditStatus.SUCCESS)
+    ]
+    assert len(harness.goto_users()) == len(before) - 1

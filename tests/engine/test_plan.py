@@ -97,10 +97,22 @@ def test_already_disabled_link_needs_nothing() -> None:
     assert plan_user(Candidate("u1", ALICE, DISABLED, link), DEFAULT_USER_MAPPING) is None
 
 
-def test_hard_delete_deletes_linked_account_only() -> None:
+def test_hard_delete_deactivates_by_default_keeping_meeting_history() -> None:
     op = plan_user(Candidate("u1", None, DELETED, _link(), removed="deleted"), DEFAULT_USER_MAPPING)
-    assert op is not None and op.action is Action.DELETE and op.target_id == "goto-1"
+    assert op is not None and op.action is Action.DISABLE and op.target_id == "goto-1"
+    assert op.values == {"active": False} and "HARD_DELETE_ACTION=disable" in op.reason
+    gone = Candidate("u1", None, DELETED, _link(active=False), removed="deleted")
+    assert plan_user(gone, DEFAULT_USER_MAPPING) is None  # already inactive: nothing to send
     assert plan_user(Candidate("u1", None, DELETED, None, removed="deleted"), DEFAULT_USER_MAPPING) is None
+
+
+def test_hard_delete_deletes_linked_account_only_when_opted_in() -> None:
+    for link in (_link(), _link(active=False)):
+        candidate = Candidate("u1", None, DELETED, link, removed="deleted")
+        op = plan_user(candidate, DEFAULT_USER_MAPPING, hard_delete_action="delete")
+        assert op is not None and op.action is Action.DELETE and op.target_id == "goto-1"
+    unlinked = Candidate("u1", None, DELETED, None, removed="deleted")
+    assert plan_user(unlinked, DEFAULT_USER_MAPPING, hard_delete_action="delete") is None
 
 
 @pytest.mark.parametrize(("scope", "expected"), [(DEFAULT_ACCESS, Action.SKIP), (DISABLED, Action.SKIP)])
