@@ -1,40 +1,86 @@
 """Settings from the environment (Function app settings), validated once before any I/O.
 
-Every problem names the setting it comes from; secrets are kept out of repr() and messages.
+Every setting is read through `provisioning.settings_reader`, which the GoTo credential and
+notification sections use too: one reading of "not set" (empty counts as missing), one loopback
+rule, unresolved Key Vault references refused, and every problem reported at once. Every problem
+names the setting it comes from; secrets are kept out of repr() and messages.
+
+CYCLE_TIME_BUDGET_SECONDS must leave the cycle time to stop cleanly inside the host's
+`functionTimeout` (host.json next to function_app.py, read at load time): the budget is above 0 and
+at most the timeout minus a margin of a fifth of it (at least 30 s), so 00:10:00 allows 480 s. An
+absent `functionTimeout` is Flex Consumption's default of 30 minutes; `-1` (unbounded) is taken as
+the 60 minutes Flex grants a running execution when it scales in. The default budget (480 s) is
+lowered to that ceiling when the timeout is shorter.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TypeVar
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
-from provisioning.errors import ConfigError
 from provisioning.goto_auth.settings import (
+    DEFAULT_GOTO_SCIM_BASE_URL,
     GOTO_AUTH_SECRET_SETTINGS,
     GOTO_AUTH_SETTING_NAMES,
     GoToAuthSettings,
-    load_goto_auth_settings,
+    read_goto_auth_settings,
 )
 from provisioning.notify.settings import (
     NOTIFY_SECRET_SETTINGS,
     NOTIFY_SETTING_NAMES,
     NotificationSettings,
-    load_notification_settings,
+    read_notification_settings,
 )
-from provisioning.state.audit_log import load_retention_days
+from provisioning.settings_reader import (
+    SettingsReader,
+    boolean,
+    choice,
+    guid,
+    integer,
+    ncrontab,
+    number,
+    storage_connection_string,
+    url,
+)
+
+__all__ = [
+    "DEFAULT_GOTO_SCIM_BASE_URL",
+    "SANDBOX_ONLY_SETTINGS",
+    "SECRET_SETTINGS",
+    "SETTING_NAMES",
+    "HardDeleteAction",
+    "Settings",
+    "budget_ceiling",
+    "load_settings",
+]
+
+HardDeleteAction = Literal["disable", "delete"]
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
-DEFAULT_GOTO_SCIM_BASE_URL = "https://api.getgo.com/identity/v1"
 DEFAULT_SYNC_SCHEDULE = "0 */10 * * * *"
 DEFAULT_STATE_TABLE_PREFIX = "gotoprov"
 DEFAULT_DEPROVISION_THRESHOLD = 500  # Entra's accidental-deletion default
 DEFAULT_CYCLE_TIME_BUDGET_SECONDS = 480.0  # stop cleanly well inside host.json's 10-minute functionTimeout
+DEFAULT_AUDIT_RETENTION_DAYS = 30  # what Entra keeps of its provisioning logs
+DEFAULT_HARD_DELETE_ACTION: HardDeleteAction = (
+    "disable"  # keep the GoTo account (and its meeting history), inactive
+)
 TABLES_ENDPOINT_SETTING = "AzureWebJobsStorage__tableServiceUri"
+HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"  # next to function_app.py
+
+# Ranges: each message names the setting and what is allowed.
+RATE_LIMIT_RANGE = (0.1, 1000.0)  # requests per second
+MAX_CONCURRENCY_RANGE = (1, 256)
+MAX_DEPROVISION_THRESHOLD = 10_000_000  # above any tenant; 0 holds every disable/delete
+AUDIT_RETENTION_RANGE = (1, 3650)  # days: up to ten years
+FLEX_DEFAULT_TIMEOUT_SECONDS = 30 * 60.0  # functionTimeout absent on Flex Consumption
+UNBOUNDED_TIMEOUT_SECONDS = 60 * 60.0  # functionTimeout -1: Flex's grace for a running execution
+MIN_BUDGET_MARGIN_SECONDS = 30.0
+
 
 # Every setting the product reads, in one place: infra/ must set each (a test checks for drift).
 SETTING_NAMES: tuple[str, ...] = (
@@ -57,6 +103,7 @@ SETTING_NAMES: tuple[str, ...] = (
     "DRY_RUN",
     "DEPROVISION_THRESHOLD",
     "SKIP_OUT_OF_SCOPE_DELETIONS",
+    "HARD_DELETE_ACTION",
     "CYCLE_TIME_BUDGET_SECONDS",
     "AUDIT_RETENTION_DAYS",
     *NOTIFY_SETTING_NAMES,
@@ -70,9 +117,8 @@ SECRET_SETTINGS: frozenset[str] = (
     | GOTO_AUTH_SECRET_SETTINGS
 )
 
-_T = TypeVar("_T")
-_NCRONTAB_FIELD = re.compile(r"^[0-9A-Za-z*/,\-?]+$")
 _TABLE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,39}$")
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -98,8 +144,9 @@ class Settings:
     dry_run: bool = False
     deprovision_threshold: int = DEFAULT_DEPROVISION_THRESHOLD
     skip_out_of_scope_deletions: bool = False
+    hard_delete_action: HardDeleteAction = DEFAULT_HARD_DELETE_ACTION  # what a hard delete in Entra does
     cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
-    audit_retention_days: int = 30
+    audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     goto_auth: GoToAuthSettings | None = field(
         default=None, repr=False
@@ -115,119 +162,46 @@ class Settings:
         return "managed-identity"
 
 
-class _Reader:
-    """Collects every problem, so one run reports all bad settings at once."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.problems: list[tuple[str, str]] = []
-
-    def raw(self, name: str) -> str | None:
-        value = self.env.get(name)
-        if value is None or not value.strip():
-            return None
-        return value.strip()
-
-    def required(self, name: str, check: Callable[[str], _T], default: _T | None = None) -> _T | None:
-        value = self.raw(name)
-        if value is None:
-            if default is None:
-                self.problems.append((name, "is required but not set"))
-            return default
-        try:
-            return check(value)
-        except ValueError as exc:
-            self.problems.append((name, str(exc)))
-            return default
-
-    def optional(self, name: str, check: Callable[[str], _T]) -> _T | None:
-        value = self.raw(name)
-        if value is None:
-            return None
-        try:
-            return check(value)
-        except ValueError as exc:
-            self.problems.append((name, str(exc)))
-            return None
+def _timespan_seconds(text: str) -> float | None:
+    """`[d.]hh:mm:ss` (a .NET TimeSpan, as host.json writes it) in seconds; None when malformed."""
+    match = _TIMESPAN.match(text.strip())
+    if not match:
+        return None
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    if minutes > 59 or seconds > 59:
+        return None
+    return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
 
 
-def _guid(value: str) -> str:
+def budget_ceiling(host_json: Path = HOST_JSON) -> tuple[float, str]:
+    """The largest CYCLE_TIME_BUDGET_SECONDS host.json allows, and why (for the message).
+
+    Raises ValueError when host.json's functionTimeout cannot be read.
+    """
     try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise ValueError(f"must be a GUID (object id), got {value!r}") from None
-
-
-def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ValueError("must use https (plain http is allowed for loopback sandboxes only)")
-    return value.rstrip("/")
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"must be a number, got {value!r}") from None
-    if not number > 0 or number != number or number == float("inf"):
-        raise ValueError(f"must be a positive number, got {value!r}")
-    return number
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"must be at least 1, got {value!r}")
-    return number
-
-
-def _ncrontab(value: str) -> str:
-    parts = value.split()
-    if len(parts) != 6 or not all(_NCRONTAB_FIELD.match(p) for p in parts):
-        raise ValueError(
-            f"must be a six-field NCRONTAB expression 'sec min hour day month weekday', got {value!r}"
+        document = json.loads(host_json.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        document = {}
+    except (OSError, ValueError):
+        raise ValueError(f"{host_json.name} is not readable JSON") from None
+    timeout = document.get("functionTimeout") if isinstance(document, dict) else None
+    if timeout is None:
+        seconds, source = (
+            FLEX_DEFAULT_TIMEOUT_SECONDS,
+            "no functionTimeout in host.json: Flex's default 00:30:00",
         )
-    return value
-
-
-def _connection_string(value: str) -> str:
-    if value == "UseDevelopmentStorage=true":
-        return value
-    pairs = dict(p.split("=", 1) for p in value.split(";") if "=" in p)
-    if "AccountName" not in pairs and "TableEndpoint" not in pairs:
-        raise ValueError("is not a storage connection string (no AccountName or TableEndpoint)")
-    return value
-
-
-def _bool(value: str) -> bool:
-    lowered = value.lower()
-    if lowered in ("true", "1", "yes", "on"):
-        return True
-    if lowered in ("false", "0", "no", "off"):
-        return False
-    raise ValueError(f"must be true or false, got {value!r}")
-
-
-def _non_negative_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"must be a whole number, got {value!r}") from None
-    if number < 0:
-        raise ValueError(f"must be 0 or more, got {value!r}")
-    return number
-
-
-def _dialect(value: str) -> str:
-    if value not in ("goto", "rfc7644"):
-        raise ValueError(f"must be 'goto' or 'rfc7644', got {value!r}")
-    return value
+    elif str(timeout).strip() == "-1":
+        seconds, source = (
+            UNBOUNDED_TIMEOUT_SECONDS,
+            "host.json functionTimeout -1, taken as Flex's 60-minute grace",
+        )
+    else:
+        parsed = _timespan_seconds(str(timeout))
+        if parsed is None or parsed <= 0:
+            raise ValueError(f"host.json functionTimeout must be hh:mm:ss or -1, got {str(timeout)!r}")
+        seconds, source = parsed, f"host.json functionTimeout {str(timeout).strip()}"
+    margin = max(MIN_BUDGET_MARGIN_SECONDS, seconds / 5)
+    return seconds - margin, f"{source} minus a {margin:g} s margin"
 
 
 def _table_prefix(value: str) -> str:
@@ -236,71 +210,91 @@ def _table_prefix(value: str) -> str:
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate every setting; raise one ConfigError naming each bad one."""
-    r = _Reader(os.environ if env is None else env)
-    sp_id = r.required("ENTRA_SERVICE_PRINCIPAL_ID", _guid)
-    connection = r.optional("AzureWebJobsStorage", _connection_string)
-    endpoint = r.optional(TABLES_ENDPOINT_SETTING, _url)
-    if (
-        connection is None
-        and endpoint is None
-        and not any(name in r.env for name in ("AzureWebJobsStorage", TABLES_ENDPOINT_SETTING))
-    ):
-        r.problems.append(
-            ("AzureWebJobsStorage", f"is required (a connection string), or set {TABLES_ENDPOINT_SETTING}")
+_hard_delete_choice = choice("disable", "delete")
+
+
+def _hard_delete_action(value: str) -> HardDeleteAction:
+    return "delete" if _hard_delete_choice(value) == "delete" else "disable"
+
+
+def _read_budget(r: SettingsReader, host_json: Path) -> float:
+    name = "CYCLE_TIME_BUDGET_SECONDS"
+    try:
+        ceiling, why = budget_ceiling(host_json)
+    except ValueError as exc:
+        r.problem(name, f"cannot be checked: {exc}")
+        return DEFAULT_CYCLE_TIME_BUDGET_SECONDS
+    if ceiling <= 0:
+        r.problem(name, f"has no room: {why} leaves nothing for a cycle")
+        return DEFAULT_CYCLE_TIME_BUDGET_SECONDS
+    check = number(0, ceiling, above=True, noun="a number of seconds", why=why)
+    return r.value(name, check, min(DEFAULT_CYCLE_TIME_BUDGET_SECONDS, ceiling))
+
+
+def read_settings(r: SettingsReader, *, host_json: Path = HOST_JSON) -> Settings:
+    """Every setting through `r`, problems left in `r` (so a caller may add its own)."""
+    sp_id = r.required("ENTRA_SERVICE_PRINCIPAL_ID", guid)
+    connection = r.optional("AzureWebJobsStorage", storage_connection_string)
+    endpoint = r.optional(TABLES_ENDPOINT_SETTING, url)
+    if connection is None and endpoint is None and not r.has_problem(TABLES_ENDPOINT_SETTING):
+        r.missing(
+            "AzureWebJobsStorage",
+            f"is required (a connection string), or set {TABLES_ENDPOINT_SETTING} (managed identity)",
         )
     graph_token = r.raw("GRAPH_ACCESS_TOKEN")
-    tenant = r.optional("AZURE_TENANT_ID", _guid)
-    client_id = r.optional("AZURE_CLIENT_ID", _guid)
+    tenant = r.optional("AZURE_TENANT_ID", guid)
+    client_id = r.optional("AZURE_CLIENT_ID", guid)
     secret = r.raw("AZURE_CLIENT_SECRET")
     if secret and not graph_token:
-        for name, value in (("AZURE_TENANT_ID", tenant), ("AZURE_CLIENT_ID", client_id)):
-            if value is None and r.raw(name) is None:
-                r.problems.append((name, "is required when AZURE_CLIENT_SECRET is set"))
-    settings = Settings(
+        for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID"):
+            r.missing(name, "is required when AZURE_CLIENT_SECRET is set")
+    low_rate, high_rate = RATE_LIMIT_RANGE
+    low_conc, high_conc = MAX_CONCURRENCY_RANGE
+    low_days, high_days = AUDIT_RETENTION_RANGE
+    return Settings(
         service_principal_id=sp_id or "",
         tables_connection_string=connection,
         tables_endpoint=endpoint if connection is None else None,
-        graph_base_url=r.required("GRAPH_BASE_URL", _url, DEFAULT_GRAPH_BASE_URL) or DEFAULT_GRAPH_BASE_URL,
+        graph_base_url=r.value("GRAPH_BASE_URL", url, DEFAULT_GRAPH_BASE_URL),
         graph_access_token=graph_token,
         azure_tenant_id=tenant,
         azure_client_id=client_id,
         azure_client_secret=secret,
-        goto_scim_base_url=r.required("GOTO_SCIM_BASE_URL", _url, DEFAULT_GOTO_SCIM_BASE_URL)
-        or DEFAULT_GOTO_SCIM_BASE_URL,
+        goto_scim_base_url=r.value("GOTO_SCIM_BASE_URL", url, DEFAULT_GOTO_SCIM_BASE_URL),
         goto_access_token=r.raw("GOTO_ACCESS_TOKEN"),
-        goto_rate_limit_per_second=r.required("GOTO_RATE_LIMIT_PER_SECOND", _positive_float, 10.0) or 10.0,
-        goto_scim_dialect=r.required("GOTO_SCIM_DIALECT", _dialect, "goto") or "goto",
-        goto_max_concurrency=r.required("GOTO_MAX_CONCURRENCY", _positive_int, 4) or 4,
-        sync_schedule=r.required("SYNC_SCHEDULE", _ncrontab, DEFAULT_SYNC_SCHEDULE) or DEFAULT_SYNC_SCHEDULE,
-        state_table_prefix=r.required("STATE_TABLE_PREFIX", _table_prefix, DEFAULT_STATE_TABLE_PREFIX)
-        or DEFAULT_STATE_TABLE_PREFIX,
+        goto_rate_limit_per_second=r.value(
+            "GOTO_RATE_LIMIT_PER_SECOND", number(low_rate, high_rate, unit=" requests/s"), 10.0
+        ),
+        goto_scim_dialect=r.value("GOTO_SCIM_DIALECT", choice("goto", "rfc7644"), "goto"),
+        goto_max_concurrency=r.value(
+            "GOTO_MAX_CONCURRENCY", integer(low_conc, high_conc, noun="a whole number of requests"), 4
+        ),
+        sync_schedule=r.value("SYNC_SCHEDULE", ncrontab, DEFAULT_SYNC_SCHEDULE),
+        state_table_prefix=r.value("STATE_TABLE_PREFIX", _table_prefix, DEFAULT_STATE_TABLE_PREFIX),
+        provisioning_enabled=r.value("PROVISIONING_ENABLED", boolean, True),
+        dry_run=r.value("DRY_RUN", boolean, False),
+        deprovision_threshold=r.value(
+            "DEPROVISION_THRESHOLD", integer(0, MAX_DEPROVISION_THRESHOLD), DEFAULT_DEPROVISION_THRESHOLD
+        ),
+        skip_out_of_scope_deletions=r.value("SKIP_OUT_OF_SCOPE_DELETIONS", boolean, False),
+        hard_delete_action=r.value("HARD_DELETE_ACTION", _hard_delete_action, DEFAULT_HARD_DELETE_ACTION),
+        cycle_time_budget_seconds=_read_budget(r, host_json),
+        audit_retention_days=r.value(
+            "AUDIT_RETENTION_DAYS",
+            integer(low_days, high_days, noun="a whole number of days"),
+            DEFAULT_AUDIT_RETENTION_DAYS,
+        ),
+        notifications=read_notification_settings(r),
+        goto_auth=read_goto_auth_settings(r),
     )
-    threshold = r.required("DEPROVISION_THRESHOLD", _non_negative_int, DEFAULT_DEPROVISION_THRESHOLD)
-    budget = r.required("CYCLE_TIME_BUDGET_SECONDS", _positive_float, DEFAULT_CYCLE_TIME_BUDGET_SECONDS)
-    settings = replace(
-        settings,
-        provisioning_enabled=bool(r.required("PROVISIONING_ENABLED", _bool, True)),
-        dry_run=bool(r.required("DRY_RUN", _bool, False)),
-        deprovision_threshold=DEFAULT_DEPROVISION_THRESHOLD if threshold is None else threshold,
-        skip_out_of_scope_deletions=bool(r.required("SKIP_OUT_OF_SCOPE_DELETIONS", _bool, False)),
-        cycle_time_budget_seconds=budget or DEFAULT_CYCLE_TIME_BUDGET_SECONDS,
-    )
-    try:
-        settings = replace(settings, audit_retention_days=load_retention_days(r.env))
-    except ConfigError as exc:
-        r.problems.extend(exc.problems)
-    try:
-        settings = replace(settings, notifications=load_notification_settings(r.env))
-    except ConfigError as exc:
-        r.problems.extend(exc.problems)
-    try:
-        settings = replace(settings, goto_auth=load_goto_auth_settings(r.env))
-    except ConfigError as exc:
-        r.problems.extend(exc.problems)
-    if r.problems:
-        names = ", ".join(name for name, _ in r.problems)
-        detail = "; ".join(f"{name} {message}" for name, message in r.problems)
-        raise ConfigError(names, f"invalid settings: {detail}", problems=r.problems)
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, host_json: Path = HOST_JSON) -> Settings:
+    """Read and validate every setting; raise one ConfigError naming each bad one.
+
+    `host_json` is where functionTimeout is read (tests pass a temporary one).
+    """
+    reader = SettingsReader(env)
+    settings = read_settings(reader, host_json=host_json)
+    reader.raise_if_problems()
     return settings

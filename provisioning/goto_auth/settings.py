@@ -8,19 +8,24 @@ a local file under `.sandbox/`.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from provisioning.errors import ConfigError
+from provisioning.settings_reader import (
+    SettingsReader,
+    is_loopback_url,
+    key_vault_secret_name,
+    plain_text,
+    url,
+)
 
 DEFAULT_GOTO_AUTH_BASE_URL = "https://authentication.logmeininc.com"
 DEFAULT_REFRESH_TOKEN_SECRET_NAME = "goto-refresh-token"  # noqa: S105 (a name, not a secret)
-DEFAULT_GOTO_SCIM_BASE_URL = "https://api.getgo.com/identity/v1"  # same default as provisioning.config
+DEFAULT_GOTO_SCIM_BASE_URL = "https://api.getgo.com/identity/v1"  # provisioning.config uses this one
 SANDBOX_DIR = Path(".sandbox")
 
 GOTO_AUTH_SETTING_NAMES: tuple[str, ...] = (
@@ -40,8 +45,6 @@ GOTO_AUTH_DEPRECATED_SETTINGS: frozenset[str] = frozenset({"GOTO_USERNAME", "GOT
 
 AuthMode = Literal["static", "password", "authorization_code"]
 
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-_SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
 
 
@@ -86,7 +89,7 @@ class GoToAuthSettings:
     @property
     def loopback_only(self) -> bool:
         """True when GoTo is a local simulator: the only case where a file may hold the refresh token."""
-        return all(_is_loopback(url) for url in (self.auth_base_url, self.scim_base_url))
+        return all(is_loopback_url(u) for u in (self.auth_base_url, self.scim_base_url))
 
     def file_store_problem(self) -> str | None:
         """Why the file store may not be used here, or None when it may."""
@@ -98,54 +101,14 @@ class GoToAuthSettings:
         )
 
 
-def _is_loopback(url: str) -> bool:
-    return urlsplit(url).hostname in _LOOPBACK
-
-
-class _Reader:
-    """Collects every problem, so one run reports all bad settings at once (as config.py does)."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.problems: list[tuple[str, str]] = []
-
-    def raw(self, name: str) -> str | None:
-        value = self.env.get(name)
-        if value is None or not value.strip():
-            return None
-        return value.strip()
-
-    def checked(self, name: str, check: Callable[[str], str]) -> str | None:
-        value = self.raw(name)
-        if value is None:
-            return None
-        try:
-            return check(value)
-        except ValueError as exc:
-            self.problems.append((name, str(exc)))
-            return None
-
-    def problem(self, name: str, message: str) -> None:
-        self.problems.append((name, message))
-
-
-def _url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        raise ValueError("must use https (plain http is allowed for loopback sandboxes only)")
-    return value.rstrip("/")
-
-
 def _redirect_uri(value: str) -> str:
-    checked = _url(value)
+    checked = url(value)
     if urlsplit(checked).fragment:
         raise ValueError("must not contain a fragment (#…) (RFC 6749 §3.1.2)")
     return value  # kept exactly: GoTo compares it with the registered one
 
 
-def _https_url(value: str) -> str:
+def _key_vault_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.netloc:
         raise ValueError(f"must be an https URL such as https://<vault-name>.vault.azure.net, got {value!r}")
@@ -159,49 +122,35 @@ def _scope(value: str) -> str:
     return " ".join(tokens)
 
 
-def _secret_name(value: str) -> str:
-    if not _SECRET_NAME.match(value):
-        raise ValueError("must be a Key Vault secret name: 1-127 letters, digits or dashes")
-    return value
+def read_goto_auth_settings(r: SettingsReader) -> GoToAuthSettings:
+    """This layer's settings through the shared reader; problems are left in `r`.
 
-
-def _client_id(value: str) -> str:
-    if any(ord(c) < 32 for c in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-def load_goto_auth_settings(env: Mapping[str, str] | None = None) -> GoToAuthSettings:
-    """Read and validate this layer's settings; raise one ConfigError naming each bad one.
-
-    Secrets are checked for presence only; their values never appear in a message.
+    GOTO_ACCESS_TOKEN and GOTO_SCIM_BASE_URL belong to provisioning.config; they are read here with
+    the same checks (the reader records a shared problem once). Secrets are checked for presence
+    only; their values never appear in a message.
     """
-    r = _Reader(os.environ if env is None else env)
     static_token = r.raw("GOTO_ACCESS_TOKEN")
-    client_id = r.checked("GOTO_CLIENT_ID", _client_id)
+    client_id = r.optional("GOTO_CLIENT_ID", plain_text)
     client_secret = r.raw("GOTO_CLIENT_SECRET")
-    auth_base_url = r.checked("GOTO_AUTH_BASE_URL", _url) or DEFAULT_GOTO_AUTH_BASE_URL
-    redirect_uri = r.checked("GOTO_REDIRECT_URI", _redirect_uri)
-    scope = r.checked("GOTO_OAUTH_SCOPE", _scope)
-    key_vault_url = r.checked("KEY_VAULT_URL", _https_url)
-    secret_name = (
-        r.checked("GOTO_REFRESH_TOKEN_SECRET_NAME", _secret_name) or DEFAULT_REFRESH_TOKEN_SECRET_NAME
+    auth_base_url = r.value("GOTO_AUTH_BASE_URL", url, DEFAULT_GOTO_AUTH_BASE_URL)
+    redirect_uri = r.optional("GOTO_REDIRECT_URI", _redirect_uri)
+    scope = r.optional("GOTO_OAUTH_SCOPE", _scope)
+    key_vault_url = r.optional("KEY_VAULT_URL", _key_vault_url)
+    secret_name = r.value(
+        "GOTO_REFRESH_TOKEN_SECRET_NAME", key_vault_secret_name, DEFAULT_REFRESH_TOKEN_SECRET_NAME
     )
     username = r.raw("GOTO_USERNAME")
     password = r.raw("GOTO_PASSWORD")
-    scim_base_url = r.raw("GOTO_SCIM_BASE_URL") or DEFAULT_GOTO_SCIM_BASE_URL  # validated by config.py
+    scim_base_url = r.value("GOTO_SCIM_BASE_URL", url, DEFAULT_GOTO_SCIM_BASE_URL)
 
     if username and not password:
-        r.problem("GOTO_PASSWORD", "is required when GOTO_USERNAME is set (legacy password grant)")
+        r.missing("GOTO_PASSWORD", "is required when GOTO_USERNAME is set (legacy password grant)")
     if password and not username:
-        r.problem("GOTO_USERNAME", "is required when GOTO_PASSWORD is set (legacy password grant)")
-    if not static_token:
-        if client_id is None and r.raw("GOTO_CLIENT_ID") is None:
-            r.problem(
-                "GOTO_CLIENT_ID", "is required (the GoTo OAuth client), unless GOTO_ACCESS_TOKEN is set"
-            )
-        if client_secret is None:
-            r.problem("GOTO_CLIENT_SECRET", "is required (the GoTo OAuth client's secret)")
+        r.missing("GOTO_USERNAME", "is required when GOTO_PASSWORD is set (legacy password grant)")
+    static_wanted = r.present("GOTO_ACCESS_TOKEN")  # even if its reference did not resolve
+    if not static_wanted:
+        r.missing("GOTO_CLIENT_ID", "is required (the GoTo OAuth client), unless GOTO_ACCESS_TOKEN is set")
+        r.missing("GOTO_CLIENT_SECRET", "is required (the GoTo OAuth client's secret)")
 
     settings = GoToAuthSettings(
         client_id=client_id,
@@ -216,12 +165,16 @@ def load_goto_auth_settings(env: Mapping[str, str] | None = None) -> GoToAuthSet
         static_access_token=static_token,
         scim_base_url=scim_base_url,
     )
-    if settings.mode == "authorization_code" and key_vault_url is None and r.raw("KEY_VAULT_URL") is None:
+    if settings.mode == "authorization_code" and not static_wanted and not r.present("KEY_VAULT_URL"):
         problem = settings.file_store_problem()
         if problem is not None:
             r.problem("KEY_VAULT_URL", problem)
-    if r.problems:
-        names = ", ".join(name for name, _ in r.problems)
-        detail = "; ".join(f"{name} {message}" for name, message in r.problems)
-        raise ConfigError(names, f"invalid settings: {detail}", problems=list(r.problems))
+    return settings
+
+
+def load_goto_auth_settings(env: Mapping[str, str] | None = None) -> GoToAuthSettings:
+    """Read and validate this layer's settings; raise one ConfigError naming each bad one."""
+    reader = SettingsReader(env)
+    settings = read_goto_auth_settings(reader)
+    reader.raise_if_problems()
     return settings

@@ -17,12 +17,11 @@ repr() or messages.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from provisioning.errors import ConfigError
+from provisioning.settings_reader import SettingsReader, boolean, integer, is_loopback_host
 
 DEFAULT_SMTP_PORT = 587
 DEFAULT_SENDER_LOCAL_PART = "goto-provisioning"
@@ -43,8 +42,6 @@ NOTIFY_SECRET_SETTINGS: frozenset[str] = frozenset({"SMTP_PASSWORD"})
 # header), one @, a domain of letters, digits, dots and hyphens.
 _ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
 
 
 @dataclass(frozen=True)
@@ -66,18 +63,31 @@ class NotificationSettings:
 
 def is_loopback(host: str) -> bool:
     """Plain SMTP is only acceptable when the message never leaves the machine."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def _address(value: str) -> str:
     if not _ADDRESS.fullmatch(value) or ".." in value:
         raise ValueError(f"must be a plain e-mail address like ops@contoso.com, got {value!r}")
     return value
+
+
+def _recipients(value: str) -> tuple[str, ...]:
+    """Comma-separated plain addresses, duplicates (case-insensitive) dropped; every bad one named."""
+    found: list[str] = []
+    bad: list[str] = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        if not _ADDRESS.fullmatch(part) or ".." in part:
+            bad.append(repr(part))
+        elif part.lower() not in (r.lower() for r in found):
+            found.append(part)
+    if bad:
+        raise ValueError(f"must be plain e-mail addresses like ops@contoso.com, got {', '.join(bad)}")
+    if not found:
+        raise ValueError("holds no address (comma-separated addresses expected)")
+    return tuple(found)
 
 
 def _host(value: str) -> str:
@@ -98,13 +108,11 @@ def _is_ip(value: str) -> bool:
     return True
 
 
+_port_number = integer(1, 65535, noun="a port number")
+
+
 def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise ValueError(f"must be a port number, got {value!r}") from None
-    if not 1 <= port <= 65535:
-        raise ValueError(f"must be between 1 and 65535, got {value!r}")
+    port = _port_number(value)
     if port == 465:
         raise ValueError(
             "465 is implicit TLS (SMTPS), which is not supported: use the submission port 587 with STARTTLS"
@@ -112,96 +120,43 @@ def _port(value: str) -> int:
     return port
 
 
-def _flag(value: str) -> bool:
-    lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError(f"must be true or false, got {value!r}")
-
-
-def load_notification_settings(env: Mapping[str, str] | None = None) -> NotificationSettings:
-    """Read and validate the notification settings; raise one ConfigError naming each bad one."""
-    source = os.environ if env is None else env
-    problems: list[tuple[str, str]] = []
-
-    def raw(name: str) -> str | None:
-        value = source.get(name)
-        return value.strip() if value is not None and value.strip() else None
-
-    recipients: list[str] = []
-    if (listed := raw("NOTIFICATION_EMAIL")) is not None:
-        for part in listed.split(","):
-            if not part.strip():
-                continue
-            try:
-                address = _address(part.strip())
-            except ValueError as exc:
-                problems.append(("NOTIFICATION_EMAIL", str(exc)))
-                continue
-            if address.lower() not in (r.lower() for r in recipients):
-                recipients.append(address)
-        if not recipients and not problems:
-            problems.append(("NOTIFICATION_EMAIL", "holds no address (comma-separated addresses expected)"))
-    enabled = bool(recipients) or listed is not None
-
-    sender = ""
-    if (from_value := raw("NOTIFICATION_FROM")) is not None:
-        try:
-            sender = _address(from_value)
-        except ValueError as exc:
-            problems.append(("NOTIFICATION_FROM", str(exc)))
-    elif recipients:
+def read_notification_settings(r: SettingsReader) -> NotificationSettings:
+    """The notification settings through the shared reader; problems are left in `r`."""
+    recipients = r.optional("NOTIFICATION_EMAIL", _recipients) or ()
+    enabled = r.present("NOTIFICATION_EMAIL")
+    sender = r.optional("NOTIFICATION_FROM", _address)
+    if sender is None and recipients:
         sender = f"{DEFAULT_SENDER_LOCAL_PART}@{recipients[0].rsplit('@', 1)[1]}"
-
-    host = ""
-    if (host_value := raw("SMTP_HOST")) is not None:
-        try:
-            host = _host(host_value)
-        except ValueError as exc:
-            problems.append(("SMTP_HOST", str(exc)))
-    elif enabled:
-        problems.append(("SMTP_HOST", "is required when NOTIFICATION_EMAIL is set"))
-
-    port = DEFAULT_SMTP_PORT
-    if (port_value := raw("SMTP_PORT")) is not None:
-        try:
-            port = _port(port_value)
-        except ValueError as exc:
-            problems.append(("SMTP_PORT", str(exc)))
-
-    starttls = True
-    if (tls_value := raw("SMTP_STARTTLS")) is not None:
-        try:
-            starttls = _flag(tls_value)
-        except ValueError as exc:
-            problems.append(("SMTP_STARTTLS", str(exc)))
+    host = r.value("SMTP_HOST", _host, "")
+    if enabled:
+        r.missing("SMTP_HOST", "is required when NOTIFICATION_EMAIL is set")
+    port = r.value("SMTP_PORT", _port, DEFAULT_SMTP_PORT)
+    starttls = r.value("SMTP_STARTTLS", boolean, True)
     if not starttls and host and not is_loopback(host):
-        problems.append(
-            (
-                "SMTP_STARTTLS",
-                f"may be false only for a loopback SMTP_HOST, not {host!r} (mail would go in clear)",
-            )
+        r.problem(
+            "SMTP_STARTTLS",
+            f"may be false only for a loopback SMTP_HOST, not {host!r} (mail would go in clear)",
         )
-
-    username = raw("SMTP_USERNAME")
-    password = raw("SMTP_PASSWORD")
-    if username is not None and password is None:
-        problems.append(("SMTP_PASSWORD", "is required when SMTP_USERNAME is set"))
-    if password is not None and username is None:
-        problems.append(("SMTP_USERNAME", "is required when SMTP_PASSWORD is set"))
-
-    if problems:
-        names = ", ".join(dict.fromkeys(name for name, _ in problems))
-        detail = "; ".join(f"{name} {message}" for name, message in problems)
-        raise ConfigError(names, f"invalid settings: {detail}", problems=list(problems))
+    username = r.raw("SMTP_USERNAME")
+    password = r.raw("SMTP_PASSWORD")
+    if username is not None:
+        r.missing("SMTP_PASSWORD", "is required when SMTP_USERNAME is set")
+    if password is not None:
+        r.missing("SMTP_USERNAME", "is required when SMTP_PASSWORD is set")
     return NotificationSettings(
-        recipients=tuple(recipients),
-        sender=sender,
+        recipients=recipients,
+        sender=sender or "",
         smtp_host=host,
         smtp_port=port,
         smtp_username=username,
         smtp_password=password,
         smtp_starttls=starttls,
     )
+
+
+def load_notification_settings(env: Mapping[str, str] | None = None) -> NotificationSettings:
+    """Read and validate the notification settings; raise one ConfigError naming each bad one."""
+    reader = SettingsReader(env)
+    settings = read_notification_settings(reader)
+    reader.raise_if_problems()
+    return settings

@@ -141,3 +141,43 @@ def test_the_exported_names_are_the_settings_read() -> None:
     load_goto_auth_settings(Spy(AZURE))
     # GOTO_ACCESS_TOKEN and GOTO_SCIM_BASE_URL belong to provisioning.config; they are read here too
     assert read - {"GOTO_ACCESS_TOKEN", "GOTO_SCIM_BASE_URL"} == set(GOTO_AUTH_SETTING_NAMES)
+
+
+def test_an_unresolved_client_secret_reference_is_named_with_its_secret_only() -> None:
+    reference = "@Microsoft.KeyVault(VaultName=kv-goto-prod;SecretName=goto-client-secret)"
+
+    with pytest.raises(ConfigError) as raised:
+        load_goto_auth_settings({**AZURE, "GOTO_CLIENT_SECRET": reference})
+
+    # the literal reference is not taken as the client secret, and not reported as merely missing
+    assert raised.value.setting == "GOTO_CLIENT_SECRET"
+    assert "unresolved Key Vault reference to the secret 'goto-client-secret'" in str(raised.value)
+    assert "is required" not in str(raised.value) and "kv-goto-prod" not in str(raised.value)
+
+
+def test_an_unresolved_static_token_reference_does_not_ask_for_an_oauth_client() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_goto_auth_settings({"GOTO_ACCESS_TOKEN": "@Microsoft.KeyVault(SecretName=goto-token)"})
+    assert raised.value.setting == "GOTO_ACCESS_TOKEN"
+
+
+@pytest.mark.parametrize("name", ["GOTO_CLIENT_ID", "GOTO_CLIENT_SECRET"])
+def test_a_blank_client_setting_counts_as_missing(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} is required") as raised:
+        load_goto_auth_settings({**AZURE, name: "   "})
+    assert raised.value.setting == name
+
+
+def test_the_scim_url_is_checked_here_too_with_the_shared_loopback_rule() -> None:
+    sandbox = {
+        "GOTO_CLIENT_ID": "sandbox-client",
+        "GOTO_CLIENT_SECRET": SECRET,
+        "GOTO_AUTH_BASE_URL": "http://127.0.0.2:8082",  # all of 127/8 is loopback, as for SMTP
+        "GOTO_SCIM_BASE_URL": "http://localhost:8082/identity/v1",
+    }
+    assert load_goto_auth_settings(sandbox).loopback_only
+
+    with pytest.raises(ConfigError) as raised:
+        load_goto_auth_settings({**sandbox, "GOTO_SCIM_BASE_URL": "http://api.getgo.com/identity/v1"})
+    assert raised.value.setting.split(", ")[0] == "GOTO_SCIM_BASE_URL"
+    assert "must use https" in str(raised.value)

@@ -75,12 +75,13 @@ def test_plain_smtp_is_allowed_to_loopback(host: str) -> None:
         ({"NOTIFICATION_EMAIL": ", ,"}, "NOTIFICATION_EMAIL", "holds no address"),
         ({"NOTIFICATION_FROM": "provisioning"}, "NOTIFICATION_FROM", "plain e-mail address"),
         ({"SMTP_HOST": ""}, "SMTP_HOST", "is required when NOTIFICATION_EMAIL is set"),
+        ({"SMTP_HOST": "   "}, "SMTP_HOST", "is required when NOTIFICATION_EMAIL is set"),
         ({"SMTP_HOST": "smtp://smtp.contoso.com"}, "SMTP_HOST", "no scheme"),
         ({"SMTP_HOST": "smtp.contoso.com:587"}, "SMTP_HOST", "put the port in SMTP_PORT"),
         ({"SMTP_HOST": "smtp contoso"}, "SMTP_HOST", "host name or IP address"),
         ({"SMTP_PORT": "submission"}, "SMTP_PORT", "port number"),
-        ({"SMTP_PORT": "0"}, "SMTP_PORT", "between 1 and 65535"),
-        ({"SMTP_PORT": "70000"}, "SMTP_PORT", "between 1 and 65535"),
+        ({"SMTP_PORT": "0"}, "SMTP_PORT", "from 1 to 65535"),
+        ({"SMTP_PORT": "70000"}, "SMTP_PORT", "from 1 to 65535"),
         ({"SMTP_PORT": "465"}, "SMTP_PORT", "implicit TLS"),
         ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS", "true or false"),
         ({"SMTP_STARTTLS": "false"}, "SMTP_STARTTLS", "loopback"),
@@ -133,3 +134,27 @@ def test_setting_names_list_exactly_what_is_read() -> None:
 
     assert env.read == set(NOTIFY_SETTING_NAMES)
     assert {"SMTP_PASSWORD"} == NOTIFY_SECRET_SETTINGS
+
+
+def test_every_bad_recipient_is_named_in_one_problem() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_notification_settings({**BASE, "NOTIFICATION_EMAIL": "ops, ok@contoso.com, sec@"})
+    assert caught.value.problems == [
+        ("NOTIFICATION_EMAIL", "must be plain e-mail addresses like ops@contoso.com, got 'ops', 'sec@'")
+    ]
+
+
+def test_an_unresolved_smtp_password_reference_is_named_with_its_secret_only() -> None:
+    reference = "@Microsoft.KeyVault(SecretUri=https://kv-mail.vault.azure.net/secrets/smtp-password/)"
+    with pytest.raises(ConfigError) as caught:
+        load_notification_settings({**BASE, "SMTP_USERNAME": "relay@contoso.com", "SMTP_PASSWORD": reference})
+
+    assert caught.value.setting == "SMTP_PASSWORD"  # the reference, not "required when SMTP_USERNAME"
+    assert "unresolved Key Vault reference to the secret 'smtp-password'" in str(caught.value)
+    assert "kv-mail" not in str(caught.value)
+
+
+def test_an_unresolved_recipient_reference_still_needs_the_relay() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_notification_settings({"NOTIFICATION_EMAIL": "@Microsoft.KeyVault(SecretName=ops-mail)"})
+    assert caught.value.setting == "NOTIFICATION_EMAIL, SMTP_HOST"
