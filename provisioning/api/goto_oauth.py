@@ -56,7 +56,9 @@ async def handle_goto_authorize(request: ApiRequest) -> ApiResponse:
 
 
 async def handle_goto_callback(request: ApiRequest) -> ApiResponse:
-    check_params(request, {"code", "state", "error", "error_description", "scope"})
+    """Reads code, state, error and error_description; every other parameter is ignored, as RFC 6749
+    §3.1 asks of clients too: servers add standard ones (RFC 9207 `iss`, OpenID `session_state`,
+    `scope`) and may add their own."""
     settings = load_settings()
     auth = _oauth(settings)
     async with AsyncExitStack() as stack:

@@ -17,6 +17,7 @@ from urllib.parse import quote_plus, urlencode
 
 import httpx
 
+from provisioning.goto_auth import pkce
 from provisioning.goto_auth.errors import (
     REAUTHORIZE_HINT,
     ClientCredentialsError,
@@ -91,12 +92,22 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
 
 
 def build_authorization_url(
-    *, auth_base_url: str, client_id: str, redirect_uri: str, state: str, scope: str | None = None
+    *,
+    auth_base_url: str,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    scope: str | None = None,
+    code_challenge: str | None = None,
 ) -> str:
-    """Where the admin's browser goes to consent; GoTo comes back to redirect_uri with code+state."""
+    """Where the admin's browser goes to consent; GoTo comes back to redirect_uri with code+state.
+    `code_challenge` (see pkce.challenge) adds PKCE with method S256."""
     params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": state}
     if scope:
         params["scope"] = scope
+    if code_challenge:
+        params["code_challenge"] = code_challenge
+        params["code_challenge_method"] = pkce.METHOD
     return f"{auth_base_url.rstrip('/')}/oauth/authorize?{urlencode(params)}"
 
 
@@ -146,18 +157,24 @@ class GoToOAuthClient:
     def token_url(self) -> str:
         return self.auth_base_url + "/oauth/token"
 
-    def authorization_url(self, *, state: str, redirect_uri: str) -> str:
+    def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None = None) -> str:
         return build_authorization_url(
             auth_base_url=self.auth_base_url,
             client_id=self.client_id,
             redirect_uri=redirect_uri,
             state=state,
             scope=self.scope,
+            code_challenge=code_challenge,
         )
 
-    async def exchange_code(self, *, code: str, redirect_uri: str) -> TokenAnswer:
+    async def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str | None = None
+    ) -> TokenAnswer:
+        """`code_verifier`: the PKCE verifier whose challenge went with the authorize request."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        return await self._token(form, secrets=[code])
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        return await self._token(form, secrets=[code, code_verifier])
 
     async def refresh(self, refresh_token: str) -> TokenAnswer:
         """A revoked, expired or already rotated refresh token raises ReauthorizationRequiredError."""
@@ -171,7 +188,7 @@ class GoToOAuthClient:
             form["scope"] = self.scope
         return await self._token(form, secrets=[password])
 
-    async def _token(self, form: dict[str, str], *, secrets: list[str]) -> TokenAnswer:
+    async def _token(self, form: dict[str, str], *, secrets: list[str | None]) -> TokenAnswer:
         grant = form["grant_type"]
         headers = {"Authorization": self._basic, "Accept": "application/json"}
 
@@ -196,7 +213,7 @@ class GoToOAuthClient:
             return answer
         raise self._error(response, grant=grant, secrets=[*secrets, self._client_secret])
 
-    def _error(self, response: httpx.Response, *, grant: str, secrets: list[str]) -> GoToOAuthError:
+    def _error(self, response: httpx.Response, *, grant: str, secrets: list[str | None]) -> GoToOAuthError:
         status = response.status_code
         error, description = _oauth_error(response)
         description = scrub(description, secrets)[:_MAX_DESCRIPTION]

@@ -22,6 +22,7 @@ import httpx
 from azure.core.credentials_async import AsyncTokenCredential
 
 from provisioning.errors import ConfigError
+from provisioning.goto_auth import pkce
 from provisioning.goto_auth.auth import GoToAuth
 from provisioning.goto_auth.errors import AuthorizationDeniedError, GoToOAuthError, OAuthStateError
 from provisioning.goto_auth.file_store import FileTokenStore
@@ -92,13 +93,15 @@ async def start_authorization(
         await states.purge_expired()
     except Exception as exc:  # housekeeping must never block an admin
         log.warning("could not purge expired OAuth states: %s", type(exc).__name__)
-    state = await states.issue(redirect_uri=target)
+    verifier = pkce.new_verifier()
+    state = await states.issue(redirect_uri=target, code_verifier=verifier)
     url = build_authorization_url(
         auth_base_url=settings.auth_base_url,
         client_id=client_id,
         redirect_uri=target,
         state=state,
         scope=settings.scope,
+        code_challenge=pkce.challenge(verifier),
     )
     return AuthorizationRequest(url, state)
 
@@ -127,7 +130,12 @@ async def complete_authorization(
     if not code:
         raise OAuthStateError("the callback carries no authorization code: start the authorization again")
     return await _exchange_and_store(
-        code=code, redirect_uri=pending.redirect_uri, settings=settings, token_store=token_store, http=http
+        code=code,
+        redirect_uri=pending.redirect_uri,
+        code_verifier=pending.code_verifier,
+        settings=settings,
+        token_store=token_store,
+        http=http,
     )
 
 
@@ -153,6 +161,7 @@ async def authorize_interactively(
     """
     client_id = _client_id(settings)
     state = secrets.token_urlsafe(32)
+    verifier = pkce.new_verifier()
     async with LoopbackListener(expected_state=state, port=port, callback_path=callback_path) as listener:
         redirect_uri = listener.redirect_uri
         url = build_authorization_url(
@@ -161,6 +170,7 @@ async def authorize_interactively(
             redirect_uri=redirect_uri,
             state=state,
             scope=settings.scope,
+            code_challenge=pkce.challenge(verifier),
         )
         announce(f"Open this URL in a browser and sign in to GoTo as an organization admin:\n\n  {url}\n")
         if open_browser is not None:
@@ -170,7 +180,12 @@ async def authorize_interactively(
                 log.info("could not open a browser (%s); open the URL by hand", type(exc).__name__)
         callback = await listener.wait(wait_seconds)
     return await _exchange_and_store(
-        code=callback.code, redirect_uri=redirect_uri, settings=settings, token_store=token_store, http=http
+        code=callback.code,
+        redirect_uri=redirect_uri,
+        code_verifier=verifier,
+        settings=settings,
+        token_store=token_store,
+        http=http,
     )
 
 
@@ -178,6 +193,7 @@ async def _exchange_and_store(
     *,
     code: str,
     redirect_uri: str,
+    code_verifier: str | None,
     settings: GoToAuthSettings,
     token_store: TokenStore,
     http: httpx.AsyncClient | None,
@@ -186,7 +202,7 @@ async def _exchange_and_store(
         if http is None:
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=TOKEN_HTTP_TIMEOUT))
         oauth = GoToOAuthClient.from_settings(settings, http)
-        answer = await oauth.exchange_code(code=code, redirect_uri=redirect_uri)
+        answer = await oauth.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier)
     if not answer.refresh_token:
         raise GoToOAuthError(
             "GoTo's answer to the authorization carried no refresh token, so access could not be renewed: "

@@ -16,7 +16,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
+from provisioning.goto_auth import pkce
 from provisioning.goto_auth.errors import OAuthStateError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class PendingAuthorization:
 
     redirect_uri: str
     issued_at: datetime
+    code_verifier: str | None = field(default=None, repr=False)  # None: a state issued without PKCE
 
 
 class OAuthStateStore:
@@ -102,19 +104,21 @@ class OAuthStateStore:
             raise RuntimeError("OAuthStateStore.open() was not called")
         return self._table
 
-    async def issue(self, *, redirect_uri: str) -> str:
-        """A new random state (256 bits), valid once, for `ttl`, for this redirect_uri."""
+    async def issue(self, *, redirect_uri: str, code_verifier: str | None = None) -> str:
+        """A new random state (256 bits), valid once, for `ttl`, for this redirect_uri; the PKCE
+        verifier, if given, is kept sealed with it (see pkce.seal) for the code exchange."""
         state = secrets.token_urlsafe(32)
         now = self._clock()
-        await self._t.create_entity(
-            {
-                "PartitionKey": _PARTITION,
-                "RowKey": _row_key(state),
-                "IssuedAt": now,
-                "ExpiresAt": now + self._ttl,
-                "RedirectUri": redirect_uri,
-            }
-        )
+        entity: dict[str, Any] = {
+            "PartitionKey": _PARTITION,
+            "RowKey": _row_key(state),
+            "IssuedAt": now,
+            "ExpiresAt": now + self._ttl,
+            "RedirectUri": redirect_uri,
+        }
+        if code_verifier is not None:
+            entity["SealedVerifier"] = pkce.seal(code_verifier, state=state)
+        await self._t.create_entity(entity)
         return state
 
     async def consume(self, state: str | None) -> PendingAuthorization:
@@ -142,7 +146,12 @@ class OAuthStateStore:
                 f"the OAuth state expired (states are valid for {int(self._ttl.total_seconds() // 60)} "
                 "minutes): start the authorization again"
             )
-        return PendingAuthorization(redirect_uri=entity["RedirectUri"], issued_at=entity["IssuedAt"])
+        sealed = entity.get("SealedVerifier")
+        return PendingAuthorization(
+            redirect_uri=entity["RedirectUri"],
+            issued_at=entity["IssuedAt"],
+            code_verifier=pkce.unseal(str(sealed), state=state) if sealed else None,
+        )
 
     async def purge_expired(self) -> int:
         """Delete expired states, used or not; best effort, called when a new one is issued."""

@@ -6,6 +6,8 @@ State only; the HTTP shape lives in oauth_routes.py. Every failure is an OAuthEr
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 import secrets
 import threading
 import time
@@ -29,6 +31,8 @@ from sandbox.goto.errors import OAuthError
 from sandbox.goto.settings import SimulatorSettings
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_PKCE_VERIFIER = re.compile(r"\A[A-Za-z0-9._~-]{43,128}\Z")  # RFC 7636 §4.1
+_PKCE_CHALLENGE = re.compile(r"\A[A-Za-z0-9_-]{43}\Z")  # BASE64URL(SHA256(verifier)), no padding
 
 
 @dataclass
@@ -38,6 +42,9 @@ class OAuthClient:
     redirect_uris: tuple[str, ...] = ()
     password_grant: bool = False  # only legacy clients kept "Direct Login"
     scope: str = DEFAULT_SCOPE
+    # PKCE (RFC 7636) is undocumented for GoTo: by default its parameters are ignored, as a server
+    # that does not know them must; `pkce=True` requires an S256 challenge and checks the verifier.
+    pkce: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -54,6 +61,7 @@ class _Code:
     expires_at: float
     used: bool = False
     issued: list[str] = field(default_factory=list)  # tokens to revoke if the code is replayed
+    code_challenge: str | None = None  # S256, kept when the client is a PKCE one
 
 
 @dataclass
@@ -76,6 +84,12 @@ def redirect_matches(registered: str, given: str) -> bool:
         and a.path == b.path
         and a.query == b.query
     )
+
+
+def s256(verifier: str) -> str:
+    """RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def with_query(url: str, params: Mapping[str, str]) -> str:
@@ -116,9 +130,10 @@ class OAuthServer:
         redirect_uris: Iterable[str] = (),
         password_grant: bool = False,
         scope: str = DEFAULT_SCOPE,
+        pkce: bool = False,
     ) -> OAuthClient:
         """Registers or replaces a client; new GoTo clients do not get the password grant."""
-        client = OAuthClient(client_id, client_secret, tuple(redirect_uris), password_grant, scope)
+        client = OAuthClient(client_id, client_secret, tuple(redirect_uris), password_grant, scope, pkce)
         with self._lock:
             self._clients[client_id] = client
         return client
@@ -184,13 +199,26 @@ class OAuthServer:
             else:
                 raise OAuthError("invalid_request", f"redirect_uri {redirect_uri!r} is not registered")
             reply: dict[str, str] = {}
+            challenge = params.get("code_challenge")
             if params.get("response_type") != "code":
                 reply["error"] = "unsupported_response_type"
+            elif client.pkce and (
+                params.get("code_challenge_method") != "S256"
+                or not _PKCE_CHALLENGE.fullmatch(challenge or "")
+            ):
+                reply["error"] = "invalid_request"
+                reply["error_description"] = "this client must send an S256 code_challenge (PKCE)"
             else:
                 code = secrets.token_urlsafe(24)
                 expires_at = self._clock() + self._settings.authorization_code_ttl
                 scope = params.get("scope") or client.scope
-                self._codes[code] = _Code(client_id, redirect_uri, scope, expires_at)
+                self._codes[code] = _Code(
+                    client_id,
+                    redirect_uri,
+                    scope,
+                    expires_at,
+                    code_challenge=challenge if client.pkce else None,
+                )
                 reply["code"] = code
             if "state" in params:
                 reply["state"] = params["state"]
@@ -242,6 +270,14 @@ class OAuthServer:
             raise OAuthError("invalid_grant", "authorization code expired")
         if code.redirect_uri is not None and form.get("redirect_uri") != code.redirect_uri:
             raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
+        if code.code_challenge is not None:
+            verifier = form.get("code_verifier")
+            if not verifier:
+                raise OAuthError("invalid_request", "code_verifier is required (PKCE)")
+            if not _PKCE_VERIFIER.fullmatch(verifier) or not secrets.compare_digest(
+                s256(verifier), code.code_challenge
+            ):
+                raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
         code.used = True
         answer = self._answer(client, code.scope, with_refresh=True)
         code.issued.extend([answer["access_token"], answer["refresh_token"]])
