@@ -168,7 +168,7 @@ def _timespan_seconds(text: str) -> float | None:
     if not match:
         return None
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    if minutes > 59 or seconds > 59:
+    if hours > 23 or minutes > 59 or seconds > 59:
         return None
     return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
 

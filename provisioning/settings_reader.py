@@ -7,6 +7,10 @@ One place decides what a setting's value is, so the sections cannot disagree:
 - a validator is a plain `str -> T` function that raises ValueError with a message saying what is
   allowed; the reader records it against the setting;
 - every problem is collected, and `raise_if_problems` raises one ConfigError holding all of them.
+
+A small module rather than pydantic-settings: the names are Azure's (`AzureWebJobsStorage__…`), the
+messages are the product's own (the operator's guide quotes them), and a Key Vault reference must be
+caught before any conversion would quote it back.
 """
 
 from __future__ import annotations

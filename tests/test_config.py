@@ -235,7 +235,7 @@ def test_the_default_budget_shrinks_to_fit_a_short_function_timeout(tmp_path: Pa
     assert load_settings(GOOD, host_json=short).cycle_time_budget_seconds == 240.0
 
 
-@pytest.mark.parametrize("timeout", ["ten minutes", "00:61:00", "00:00:00", 600])
+@pytest.mark.parametrize("timeout", ["ten minutes", "00:61:00", "24:00:00", "00:00:00", 600])
 def test_an_unreadable_function_timeout_is_named(tmp_path: Path, timeout: object) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(GOOD, host_json=_host_json(tmp_path, timeout))
