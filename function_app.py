@@ -25,6 +25,11 @@ from provisioning.config import load_settings
 from provisioning.report import summary_dict
 from provisioning.service import prune_audit, run_sync
 
+# httpx/httpcore log every request at INFO with its full URL (delta tokens, UPN filters); the
+# Functions host runs the root logger at INFO and ships it to Application Insights.
+for _chatty in ("httpx", "httpcore"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
+
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 log = logging.getLogger("provisioning")
 
