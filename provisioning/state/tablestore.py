@@ -301,8 +301,8 @@ def _connection_string_problem(connection_string: str, setting: str) -> StorageE
     if key is not None and not _valid_base64(key):
         return StorageError(
             f"{setting}: AccountKey is not a base64 key",
-            hint=f"Copy the connection string (or key) again from the storage account's Access keys into "
-            f"{setting}.",
+            hint=f"The AccountKey in {setting} is not a valid base64 key: copy the connection string "
+            "(or key) again from the storage account's Access keys.",
         )
     return None
 
@@ -616,29 +616,30 @@ class Table:
     async def create(self, entity: Mapping[str, Any]) -> str | None:
         """Insert a row that must not exist yet: its ETag, or None if another writer's row is there.
 
-        A ResourceExistsError on a retry may be our own create, landed before the connection
-        dropped: then the row holds exactly what we sent, and it counts as ours.
+        A conflict may be our own create, landed before the connection dropped (and retried): then
+        the row holds exactly what we sent, and it counts as ours. So `entity` must carry something
+        only this writer writes (a holder id, a timestamp, a nonce).
         """
 
-        async def once(attempt: int) -> str | None:
+        async def once(_: int) -> str | None:
             try:
                 written = await self.client.create_entity(dict(entity), **self._store.call_options)
                 return str(written["etag"])
             except ResourceExistsError:
-                if attempt == 1:
-                    return None
-                current = await self._get_raw(entity)
-                return (
-                    str(current.metadata["etag"]) if current is not None and holds(current, entity) else None
-                )
+                return await self._ours(entity)
 
         return await self._store.run(f"create in {self.name}", once)
 
     async def replace_if(self, entity: Mapping[str, Any], etag: str) -> str | None:
         """Replace the row only if it is still the version `etag` names: the new ETag, or None if
-        someone else changed or deleted it first (a retry that finds our own write counts as ours)."""
+        someone else changed or deleted it first.
 
-        async def once(attempt: int) -> str | None:
+        A 412 may answer our own replace sent again (by us, or by aiohttp itself, which silently
+        re-sends an idempotent PUT on a dropped keep-alive connection): if the row now holds exactly
+        what we wrote, it is ours. So `entity` must carry something only this writer writes.
+        """
+
+        async def once(_: int) -> str | None:
             try:
                 written = await self.client.update_entity(
                     dict(entity),
@@ -651,12 +652,7 @@ class Table:
             except ResourceNotFoundError:
                 return None
             except ResourceModifiedError:
-                if attempt == 1:
-                    return None
-                current = await self._get_raw(entity)
-                return (
-                    str(current.metadata["etag"]) if current is not None and holds(current, entity) else None
-                )
+                return await self._ours(entity)
 
         return await self._store.run(f"guarded write to {self.name}", once)
 
@@ -733,13 +729,15 @@ class Table:
                 else:
                     await self.client.upsert_entity(entity, **options, **self._store.call_options)
 
-    async def _get_raw(self, entity: Mapping[str, Any]) -> TableEntity | None:
+    async def _ours(self, entity: Mapping[str, Any]) -> str | None:
+        """The row's ETag if it holds exactly what we wrote (our write landed), else None."""
         try:
-            return await self.client.get_entity(
+            current = await self.client.get_entity(
                 str(entity["PartitionKey"]), str(entity["RowKey"]), **self._store.call_options
             )
         except ResourceNotFoundError:
             return None
+        return str(current.metadata["etag"]) if holds(current, entity) else None
 
 
 # test-connection ----------------------------------------------------------------------------------
