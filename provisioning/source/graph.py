@@ -68,13 +68,14 @@ class GraphSource:
         self,
         client: GraphServiceClient,
         *,
-        max_items: int = MAX_COLLECTION_ITEMS,
-        max_pages: int = MAX_PAGES,
+        max_items: int | None = None,
+        max_pages: int | None = None,
     ) -> None:
+        """`max_items` / `max_pages`: the paging bounds, MAX_COLLECTION_ITEMS / MAX_PAGES unless given."""
         self._client = client
         self._adapter: Any = client.request_adapter  # the SDK types send_primitive_async as returning None
-        self._max_items = max_items
-        self._max_pages = max_pages
+        self._max_items = MAX_COLLECTION_ITEMS if max_items is None else max_items
+        self._max_pages = MAX_PAGES if max_pages is None else max_pages
 
     # ------------------------------------------------------------------ the app and its scope
 
