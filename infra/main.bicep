@@ -7,6 +7,12 @@
 // Microsoft Graph permissions are granted by infra/scripts/grant-graph-permissions.sh (azd runs it
 // after provisioning), not by the Microsoft Graph Bicep extension: see that script for why.
 //
+// An unset azd variable must never override a default: azd before 1.15 passed one as "" (azure.yaml now
+// requires 1.15), and a deployment by other means may pass "" too. So every parameter with a default
+// survives "": main.parameters.json gives the default as `${NAME=default}`, a string parameter has no
+// @minLength or @allowed that "" fails, and each value is used as `empty(p) ? default : p`
+// (tests/infra/test_empty_parameters.py).
+//
 // Checked offline in CI (tests/infra): every file parses with pycep-parser and passes checkov. The
 // parser inside checkov (pycep-parser 0.5) knows no lambdas, `extension`, `import` or user-defined
 // types, and no offline tool parses .bicepparam: so these templates use none of them, and the
@@ -43,8 +49,9 @@ param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
 @description('GOTO_SCIM_BASE_URL: GoTo\'s SCIM endpoint.')
 param gotoScimBaseUrl string = 'https://api.getgo.com/identity/v1'
 
-@description('GOTO_SCIM_DIALECT: goto (GoTo\'s quirks) or rfc7644 (a plain SCIM 2.0 peer).')
+@description('GOTO_SCIM_DIALECT: goto (GoTo\'s quirks) or rfc7644 (a plain SCIM 2.0 peer); empty = goto.')
 @allowed([
+  ''
   'goto'
   'rfc7644'
 ])
@@ -58,8 +65,7 @@ param gotoRateLimitPerSecond string = '10'
 @maxValue(32)
 param gotoMaxConcurrency int = 4
 
-@description('STATE_TABLE_PREFIX: prefix of the state tables (letters and digits, starting with a letter).')
-@minLength(1)
+@description('STATE_TABLE_PREFIX: prefix of the state tables (letters and digits, starting with a letter); empty = gotoprov.')
 @maxLength(40)
 param stateTablePrefix string = 'gotoprov'
 
@@ -78,6 +84,14 @@ param deprovisionThreshold int = 500
 
 @description('SKIP_OUT_OF_SCOPE_DELETIONS: true = users who leave scope keep their GoTo account active.')
 param skipOutOfScopeDeletions bool = false
+
+@description('HARD_DELETE_ACTION: what a user hard-deleted in Entra becomes in GoTo: disable (active=false, history kept) or delete (SCIM DELETE: GoTo removes the account and its meeting history); empty = disable.')
+@allowed([
+  ''
+  'disable'
+  'delete'
+])
+param hardDeleteAction string = 'disable'
 
 @description('CYCLE_TIME_BUDGET_SECONDS: a cycle stops cleanly after this long and resumes on the next tick (keep it under host.json functionTimeout, 600 s).')
 @minValue(60)
@@ -156,38 +170,40 @@ var functionAppName = 'func-${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
 var gotoClientSecretName = 'goto-client-secret'
 var gotoRefreshTokenSecretName = 'goto-refresh-token'
-// The OAuth redirect GoTo must be given, byte for byte (NAME.azurewebsites.net: public Azure cloud).
-var gotoRedirectUri = 'https://${functionAppName}.azurewebsites.net/api/goto/callback'
+// The app's OAuth callback route; modules/function.bicep prefixes the site's own default host name
+// (GOTO_REDIRECT_URI), whatever the cloud or the host name Azure gives a new app.
+var gotoCallbackPath = '/api/goto/callback'
 var smtpPasswordName = 'smtp-password'
 
 // Every setting the product reads (provisioning/config.py SETTING_NAMES, and the GoTo credential
 // layer's in provisioning/goto_auth/settings.py), one line each. A new setting is one line here:
 // tests/infra/test_settings_drift.py fails until it is. If admins choose its value, also add a
 // @description param above and a line in main.parameters.json. A secret is a Key Vault reference,
-// never a value. The host's own settings (AzureWebJobsStorage__credential, APPLICATIONINSIGHTS_*)
-// are in modules/function.bicep.
+// never a value. A string parameter with a default is used as `empty(p) ? default : p` (see the top).
+// The host's own settings (AzureWebJobsStorage__credential, APPLICATIONINSIGHTS_*) and
+// GOTO_REDIRECT_URI (it needs the site's host name) are in modules/function.bicep.
 var appSettings = {
   ENTRA_SERVICE_PRINCIPAL_ID: entraServicePrincipalId
-  GRAPH_BASE_URL: graphBaseUrl
+  GRAPH_BASE_URL: empty(graphBaseUrl) ? 'https://graph.microsoft.com/v1.0' : graphBaseUrl
   AZURE_CLIENT_ID: identity.outputs.clientId
-  GOTO_SCIM_BASE_URL: gotoScimBaseUrl
-  GOTO_RATE_LIMIT_PER_SECOND: gotoRateLimitPerSecond
-  GOTO_SCIM_DIALECT: gotoScimDialect
+  GOTO_SCIM_BASE_URL: empty(gotoScimBaseUrl) ? 'https://api.getgo.com/identity/v1' : gotoScimBaseUrl
+  GOTO_RATE_LIMIT_PER_SECOND: empty(gotoRateLimitPerSecond) ? '10' : gotoRateLimitPerSecond
+  GOTO_SCIM_DIALECT: empty(gotoScimDialect) ? 'goto' : gotoScimDialect
   GOTO_MAX_CONCURRENCY: string(gotoMaxConcurrency)
   GOTO_CLIENT_ID: gotoClientId
   GOTO_CLIENT_SECRET: empty(gotoClientId) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${gotoClientSecretName})'
-  GOTO_AUTH_BASE_URL: gotoAuthBaseUrl
-  GOTO_REDIRECT_URI: gotoRedirectUri
+  GOTO_AUTH_BASE_URL: empty(gotoAuthBaseUrl) ? 'https://authentication.logmeininc.com' : gotoAuthBaseUrl
   GOTO_OAUTH_SCOPE: gotoOauthScope
   KEY_VAULT_URL: keyVault.outputs.uri
   GOTO_REFRESH_TOKEN_SECRET_NAME: gotoRefreshTokenSecretName
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
-  STATE_TABLE_PREFIX: stateTablePrefix
-  SYNC_SCHEDULE: syncSchedule
+  STATE_TABLE_PREFIX: empty(stateTablePrefix) ? 'gotoprov' : stateTablePrefix
+  SYNC_SCHEDULE: empty(syncSchedule) ? '0 */10 * * * *' : syncSchedule
   PROVISIONING_ENABLED: provisioningEnabled ? 'true' : 'false'
   DRY_RUN: dryRun ? 'true' : 'false'
   DEPROVISION_THRESHOLD: string(deprovisionThreshold)
   SKIP_OUT_OF_SCOPE_DELETIONS: skipOutOfScopeDeletions ? 'true' : 'false'
+  HARD_DELETE_ACTION: empty(hardDeleteAction) ? 'disable' : hardDeleteAction
   CYCLE_TIME_BUDGET_SECONDS: string(cycleTimeBudgetSeconds)
   AUDIT_RETENTION_DAYS: string(auditRetentionDays)
   NOTIFICATION_EMAIL: notificationEmail
@@ -274,6 +290,7 @@ module functionApp 'modules/function.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     appSettings: appSettings
+    gotoCallbackPath: gotoCallbackPath
   }
   // Key Vault references resolve at start-up: the vault and the identity's role must exist first.
   dependsOn: [
@@ -298,7 +315,7 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 
 @description('Redirect URL to register in the GoTo OAuth client (the app\'s GOTO_REDIRECT_URI).')
-output GOTO_REDIRECT_URL string = gotoRedirectUri
+output GOTO_REDIRECT_URL string = functionApp.outputs.gotoRedirectUri
 
 @description('Name of the user-assigned managed identity.')
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name

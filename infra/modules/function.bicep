@@ -3,9 +3,17 @@
 // HTTPS only, TLS 1.2 at least, FTP and basic-auth publishing off.
 //
 // The product's settings arrive whole in `appSettings` (main.bicep, one line per setting); this module
-// adds only the platform settings the Functions host reads.
+// adds the platform settings the Functions host reads and the one setting that needs the site's own
+// host name (GOTO_REDIRECT_URI), all in one `sites/config` resource written once the site exists.
+//
+// Flex Consumption refuses, at deploy time only, site properties of the other plans: no `ftpsState`
+// (ARM error 51021; FTP is off through the `ftp` publishing policy below), `alwaysOn`,
+// `linuxFxVersion`, `use32BitWorkerProcess`, `preWarmedInstanceCount`, `functionAppScaleLimit`,
+// `netFrameworkVersion`, `functionsRuntimeScaleMonitoringEnabled`, and no app setting
+// FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION or WEBSITE_RUN_FROM_PACKAGE (runtime, version
+// and package come from `functionAppConfig`). tests/infra/test_flex_rejected_keys.py keeps them out.
 
-@description('Name of the Function app (also its host name: NAME.azurewebsites.net).')
+@description('Name of the Function app (its default host name is Azure\'s to choose: read `defaultHostName`).')
 param name string
 
 @description('Name of the Flex Consumption plan.')
@@ -57,6 +65,9 @@ param instanceMemoryMB int
 @description('The product\'s app settings (main.bicep `appSettings`).')
 param appSettings object
 
+@description('Path of the GoTo OAuth callback route; GOTO_REDIRECT_URI is https://, the site\'s default host name, then this.')
+param gotoCallbackPath string
+
 // What the Functions host itself reads: its storage through the identity (no connection string, no
 // key) and Application Insights with Entra ID authentication. Flex takes the runtime from
 // functionAppConfig: FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION must not be set.
@@ -88,6 +99,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   // checkov:skip=CKV_AZURE_17: browsers following GoTo's OAuth redirect present no client certificate
   // checkov:skip=CKV_AZURE_212: Flex scales to zero by design; the work is timer-driven and resumes on the next tick
   // checkov:skip=CKV_AZURE_213: Flex Consumption has no platform health check; GET /api/test-connection is the probe
+  // checkov:skip=CKV_AZURE_78: Flex Consumption rejects siteConfig.ftpsState (ARM error 51021); FTP is off through the `ftp` publishing-credentials policy below (allow: false)
   name: name
   location: location
   tags: union(tags, {
@@ -107,12 +119,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: [for setting in items(union(platformSettings, appSettings)): {
-        name: setting.key
-        value: setting.value
-      }]
     }
     functionAppConfig: {
       deployment: {
@@ -137,6 +144,28 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Settings that need the site itself: its default host name is known only once it exists (a new app
+// may get a unique one, NAME-HASH.REGION.azurewebsites.net, and another cloud has another domain).
+var siteSettings = {
+  GOTO_REDIRECT_URI: 'https://${site.properties.defaultHostName}${gotoCallbackPath}'
+}
+
+// Every app setting, in one write (a `sites/config` named appsettings replaces the whole set).
+// checkov reads every sites/config as the `web` config; for these app settings the rules below do not
+// apply, each for the reason given (the site's own configuration is checked on Microsoft.Web/sites).
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  // checkov:skip=CKV_AZURE_66: request tracing is a property of the `web` config, not of app settings; requests and failures go to Application Insights
+  // checkov:skip=CKV_AZURE_63: HTTP logging is a property of the `web` config, not of app settings; requests and failures go to Application Insights
+  // checkov:skip=CKV_AZURE_65: detailed error pages are a property of the `web` config, not of app settings; exceptions go to Application Insights
+  // checkov:skip=CKV_AZURE_222: public network access is the site's, skipped there for the same reason: browsers must reach the GoTo OAuth routes
+  // checkov:skip=CKV_AZURE_80: netFrameworkVersion is a `web` config property that Flex Consumption rejects, and this is a Python app
+  // checkov:skip=CKV_AZURE_13: App Service Authentication would put an Entra sign-in before GoTo's OAuth redirect; admin routes need a function key
+  // checkov:skip=CKV_AZURE_88: Flex Consumption has no Azure Files content share; the package is in blob storage (functionAppConfig.deployment)
+  parent: site
+  name: 'appsettings'
+  properties: union(platformSettings, appSettings, siteSettings)
+}
+
 resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: site
   name: 'ftp'
@@ -158,3 +187,6 @@ output name string = site.name
 
 @description('Default host name of the Function app.')
 output defaultHostName string = site.properties.defaultHostName
+
+@description('The GoTo OAuth redirect the app sends (GOTO_REDIRECT_URI), to register in GoTo byte for byte.')
+output gotoRedirectUri string = siteSettings.GOTO_REDIRECT_URI

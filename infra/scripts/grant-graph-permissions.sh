@@ -5,11 +5,14 @@
 # Idempotent: a permission already granted is reported and left alone, so it is safe to run after
 # every `azd provision` (azure.yaml runs it as the postprovision hook) or by hand:
 #
-#   sh infra/scripts/grant-graph-permissions.sh [PRINCIPAL_ID]
+#   sh infra/scripts/grant-graph-permissions.sh [PRINCIPAL_ID [GRAPH_BASE_URL]]
 #
 # PRINCIPAL_ID is the object id of the identity's service principal; by default the azd output
-# AZURE_MANAGED_IDENTITY_PRINCIPAL_ID. It needs the Azure CLI signed in (`az login`) as a Privileged
-# Role Administrator or Global Administrator: only they may grant Microsoft Graph app permissions.
+# AZURE_MANAGED_IDENTITY_PRINCIPAL_ID. GRAPH_BASE_URL is the Microsoft Graph endpoint, the app's
+# setting of the same name (azd hands its variables to hooks); by default the Graph of the cloud the
+# Azure CLI is signed in to (`az cloud show`), so another cloud's Graph needs no edit here. It needs
+# the Azure CLI signed in (`az login`) as a Privileged Role Administrator or Global Administrator:
+# only they may grant Microsoft Graph app permissions.
 #
 # Why a script and not the Microsoft Graph Bicep extension (Microsoft.Graph/appRoleAssignedTo):
 # - the Azure deployer is often not a Privileged Role Administrator; with the extension the whole
@@ -24,11 +27,24 @@ set -eu
 
 principal_id=${1:-${AZURE_MANAGED_IDENTITY_PRINCIPAL_ID:-}}
 if [ -z "$principal_id" ]; then
-  echo "usage: $0 PRINCIPAL_ID (object id of the managed identity; azd output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID)" >&2
+  echo "usage: $0 PRINCIPAL_ID [GRAPH_BASE_URL] (object id of the managed identity; azd output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID)" >&2
   exit 2
 fi
 
-graph=https://graph.microsoft.com/v1.0
+graph=${2:-${GRAPH_BASE_URL:-}}
+if [ -z "$graph" ]; then
+  # the signed-in cloud's Graph, e.g. https://graph.microsoft.us/ for Azure US Government
+  graph_root=$(az cloud show --query endpoints.microsoftGraphResourceId --output tsv)
+  graph="${graph_root%/}/v1.0"
+fi
+graph=${graph%/}
+case $graph in
+  https://*) ;;
+  *)
+    echo "error: GRAPH_BASE_URL must be an https:// Microsoft Graph endpoint, got '$graph'" >&2
+    exit 2
+    ;;
+esac
 graph_app_id=00000003-0000-0000-c000-000000000000  # Microsoft Graph's application id, the same in every tenant
 permissions="User.Read.All GroupMember.Read.All Application.Read.All"
 attempts=${GRANT_ATTEMPTS:-12}     # a new identity takes a minute or two to reach Microsoft Graph
@@ -39,7 +55,7 @@ trap 'rm -f "$errors"' EXIT
 denied() {
   echo "error: the signed-in account may not grant Microsoft Graph application permissions." >&2
   echo "Ask a Privileged Role Administrator (or Global Administrator) to run:" >&2
-  echo "  sh infra/scripts/grant-graph-permissions.sh $principal_id" >&2
+  echo "  sh infra/scripts/grant-graph-permissions.sh $principal_id $graph" >&2
   exit 3
 }
 
@@ -97,4 +113,4 @@ for permission in $permissions; do
     exit "$status"
   fi
 done
-echo "Microsoft Graph permissions of $principal_id: $permissions"
+echo "Microsoft Graph ($graph) permissions of $principal_id: $permissions"

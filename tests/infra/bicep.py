@@ -124,16 +124,25 @@ def conditional_branches(node: Node) -> list[Node]:
 
 
 def site_app_settings(main: Template, function: Template) -> tuple[dict[str, Node], dict[str, Node]]:
-    """(product settings from main.bicep `appSettings`, host settings from function.bicep).
+    """(product settings, host settings): what the site's `appsettings` config resource sets.
 
-    Asserts the wiring that makes these two objects *the* app settings: main passes its `appSettings`
-    to the function module, whose site sets `items(union(platformSettings, appSettings))`.
+    Product settings are main.bicep's `appSettings` plus function.bicep's `siteSettings` (the ones
+    that need the site's own host name); host settings are function.bicep's `platformSettings`.
+    Asserts the wiring that makes these *the* app settings: main passes its `appSettings` to the
+    function module, whose one `Microsoft.Web/sites/config` resource named appsettings (a child of
+    the site) sets `union(platformSettings, appSettings, siteSettings)`, and the site itself sets none.
     """
     assert render(main.module("functionApp")["config"]["params"]["appSettings"]) == "appSettings"
     (site,) = function.resources_of_type("Microsoft.Web/sites").values()
-    loop = site["properties"]["siteConfig"]["appSettings"]
-    assert render(loop["loop_type"]["detail"]["array_name"]) == "items(union(platformSettings, appSettings))"
-    assert render(loop["config"]) == "{name: setting.key, value: setting.value}"
+    assert "appSettings" not in site["properties"].get("siteConfig", {}), (
+        "app settings on the site as well as in sites/config: one write would undo the other"
+    )
+    (config,) = function.resources_of_type("Microsoft.Web/sites/config").values()
+    (site_symbol,) = function.resources_of_type("Microsoft.Web/sites")
+    assert config["parent"] == site_symbol and config["name"] == "appsettings"
+    assert render(config["properties"]) == "union(platformSettings, appSettings, siteSettings)"
     product, platform = main.variable("appSettings"), function.variable("platformSettings")
-    assert isinstance(product, dict) and isinstance(platform, dict)
-    return product, platform
+    own = function.variable("siteSettings")
+    assert isinstance(product, dict) and isinstance(platform, dict) and isinstance(own, dict)
+    assert set(product).isdisjoint(own), "a setting set twice: union() would silently pick one"
+    return {**product, **own}, platform

@@ -4,6 +4,9 @@ It answers what Graph answers to the calls the script makes (the same JSON shape
 `az` exit codes), evaluates `--query` with JMESPath as az does, and prints `--output tsv` as az does.
 State lives in the JSON file named by FAKE_AZ_STATE: Microsoft Graph's service principal and its
 app roles, the assignments granted so far, the faults to play, and a log of every call.
+
+The fake is signed in to one cloud (`cloud`, one of CLOUDS): `az cloud show` names that cloud's Graph,
+and `az rest` to any other Graph host fails as az does, since it can get no token for it.
 """
 
 from __future__ import annotations
@@ -29,12 +32,25 @@ GRAPH_APP_ROLES = {  # a few of Graph's real application permissions (value -> i
     "Directory.Read.All": "7ab1d382-f21e-4acd-a863-ba3e13f7da61",
 }
 REASONS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
+# az's cloud name -> its endpoints.microsoftGraphResourceId, as `az cloud show` prints it
+CLOUDS = {
+    "AzureCloud": "https://graph.microsoft.com/",
+    "AzureUSGovernment": "https://graph.microsoft.us/",
+    "AzureChinaCloud": "https://microsoftgraph.chinacloudapi.cn",
+}
 
 
-def new_state(principal_id: str, **faults: Any) -> dict[str, Any]:
+def new_state(principal_id: str, cloud: str = "AzureCloud", **faults: Any) -> dict[str, Any]:
     """`faults`: unknown_for (requests before the identity reaches Graph), forbidden, race (POST of a
     grant someone else just made)."""
-    return {"principal_id": principal_id, "assignments": [], "calls": [], **faults}
+    return {"principal_id": principal_id, "cloud": cloud, "assignments": [], "calls": [], **faults}
+
+
+def _cloud_show(state: dict[str, Any], options: dict[str, str]) -> int:
+    cloud = {"name": state["cloud"], "endpoints": {"microsoftGraphResourceId": CLOUDS[state["cloud"]]}}
+    result = jmespath.search(options["query"], cloud) if "query" in options else cloud
+    sys.stdout.write(_tsv(result) if options.get("output") == "tsv" else json.dumps(result, indent=2) + "\n")
+    return 0
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, Any]:
@@ -95,17 +111,29 @@ def _tsv(value: Any) -> str:
 
 
 def main(argv: list[str]) -> int:
-    assert argv[0] == "rest", argv
+    command = argv[:2] if argv[:2] == ["cloud", "show"] else argv[:1]
+    assert command in (["rest"], ["cloud", "show"]), argv
     options: dict[str, str] = {}
-    rest = argv[1:]
+    rest = argv[len(command) :]
     while rest:
         key, value, *rest = rest
         options[key.lstrip("-").replace("-", "_")] = value
     state_file = Path(os.environ["FAKE_AZ_STATE"])
     state = json.loads(state_file.read_text())
+    if command == ["cloud", "show"]:
+        return _cloud_show(state, options)
     method = options["method"].upper()
     body = json.loads(options["body"]) if "body" in options else None
     state["calls"].append({"method": method, "url": options["url"], "body": body})
+    signed_in = urlsplit(CLOUDS[state["cloud"]]).netloc
+    if urlsplit(options["url"]).netloc != signed_in:
+        state_file.write_text(json.dumps(state))
+        print(
+            "Can't derive appropriate Azure AD resource from --url to acquire an access token. "
+            "If access token is required, use --resource to specify the resource",
+            file=sys.stderr,
+        )
+        return 1
     status, answer = _graph(state, method, options["url"], body)
     state_file.write_text(json.dumps(state))
     if status >= 400:

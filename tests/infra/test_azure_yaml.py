@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from tests.infra.bicep import ROOT, Template
+from tests.infra.guide import guide_text
 
 
 def azure_yaml() -> dict[str, Any]:
@@ -36,3 +37,10 @@ def test_the_postprovision_hook_runs_the_graph_script_under_sh() -> None:
     assert script.read_text().startswith("#!/bin/sh\n")
     # a missing Graph admin must not stop the deployment: the script tells who must run it
     assert hook["continueOnError"] is True
+
+
+def test_azd_refuses_to_run_older_than_the_version_the_guide_names() -> None:
+    """azd checks `requiredVersions` itself and stops with the version to install."""
+    required = azure_yaml()["requiredVersions"]
+    assert required == {"azd": ">= 1.15.0"}
+    assert "azd 1.15.0 or later" in guide_text()

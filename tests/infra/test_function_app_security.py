@@ -1,20 +1,18 @@
 """The Function app: Flex Consumption, Linux, Python 3.11; HTTPS only, TLS 1.2 at least, FTP and
-basic-auth publishing off; no setting Flex rejects."""
+basic-auth publishing off (through the publishing policies: Flex rejects `ftpsState`, see
+test_flex_rejected_keys.py)."""
 
 from __future__ import annotations
 
-from tests.infra.bicep import Template, render, site_app_settings
-
-FLEX_REJECTS = ("FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE")
+from tests.infra.bicep import Template, render
 
 
-def test_https_only_tls12_and_no_ftp(modules: dict[str, Template]) -> None:
+def test_https_only_tls12(modules: dict[str, Template]) -> None:
     (site,) = modules["functionApp"].resources_of_type("Microsoft.Web/sites").values()
     assert site["properties"]["httpsOnly"] is True
     config = site["properties"]["siteConfig"]
     assert config["minTlsVersion"] == "1.2"
     assert config["scmMinTlsVersion"] == "1.2"
-    assert config["ftpsState"] == "Disabled"
 
 
 def test_basic_auth_publishing_is_off_for_ftp_and_scm(modules: dict[str, Template]) -> None:
@@ -39,11 +37,6 @@ def test_flex_consumption_linux_python_311(main: Template, modules: dict[str, Te
         "version": "pythonVersion",
     }
     assert main.module("functionApp")["config"]["params"]["pythonVersion"] == "3.11"
-
-
-def test_no_setting_flex_rejects(main: Template, modules: dict[str, Template]) -> None:
-    product, platform = site_app_settings(main, modules["functionApp"])
-    assert [name for name in (*product, *platform) if name in FLEX_REJECTS] == []
 
 
 def test_the_app_is_tagged_for_azd(main: Template, modules: dict[str, Template]) -> None:

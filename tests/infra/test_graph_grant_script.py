@@ -1,7 +1,7 @@
 """infra/scripts/grant-graph-permissions.sh, run with sh as azd runs it, against a fake `az rest`
 (tests/infra/fake_az.py) that answers as Microsoft Graph does: it grants the three permissions,
-is idempotent, waits for a new identity to reach Graph, and tells a caller without the rights who
-must run it."""
+is idempotent, waits for a new identity to reach Graph, tells a caller without the rights who
+must run it, and talks to the Graph of the configured cloud (GRAPH_BASE_URL, else the Azure CLI's)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,13 @@ def set_faults(state_file: Path, **faults: Any) -> None:
     state_file.write_text(json.dumps(state))
 
 
-def run(state_file: Path, *args: str, attempts: int = 12, principal_env: str | None = PRINCIPAL) -> Run:
+def run(
+    state_file: Path,
+    *args: str,
+    attempts: int = 12,
+    principal_env: str | None = PRINCIPAL,
+    graph_base_url: str | None = None,
+) -> Run:
     state = json.loads(state_file.read_text())
     state["calls"] = []
     state_file.write_text(json.dumps(state))
@@ -71,6 +77,8 @@ def run(state_file: Path, *args: str, attempts: int = 12, principal_env: str | N
     }
     if principal_env is not None:
         env["AZURE_MANAGED_IDENTITY_PRINCIPAL_ID"] = principal_env  # what azd hands its hooks
+    if graph_base_url is not None:
+        env["GRAPH_BASE_URL"] = graph_base_url  # an azd variable: azd hands it to hooks when set
     done = subprocess.run(
         [SH, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
@@ -151,3 +159,36 @@ def test_takes_the_principal_from_its_argument_or_says_how_to_call_it(graph: Pat
     assert by_argument.code == 0 and granted(by_argument) == WANTED
     missing = run(graph, principal_env=None)
     assert missing.code == 2 and "usage:" in missing.stderr
+
+
+def hosts(result: Run) -> set[str]:
+    return {call["url"].split("/servicePrincipals")[0] for call in result.state["calls"]}
+
+
+def test_talks_to_the_graph_of_the_cloud_the_azure_cli_is_signed_in_to(graph: Path) -> None:
+    set_faults(graph, cloud="AzureUSGovernment")
+    result = run(graph)
+    assert result.code == 0, result.stderr
+    assert granted(result) == WANTED
+    assert hosts(result) == {"https://graph.microsoft.us/v1.0"}
+    assert "Microsoft Graph (https://graph.microsoft.us/v1.0) permissions of" in result.stdout
+
+
+def test_graph_base_url_from_the_setting_or_the_argument_wins(graph: Path) -> None:
+    set_faults(graph, cloud="AzureChinaCloud")
+    china = "https://microsoftgraph.chinacloudapi.cn/v1.0"
+    by_setting = run(graph, graph_base_url=china + "/")
+    assert by_setting.code == 0, by_setting.stderr
+    assert hosts(by_setting) == {china} and granted(by_setting) == WANTED
+    by_argument = run(graph, PRINCIPAL, china, graph_base_url="https://graph.microsoft.com/v1.0")
+    assert by_argument.code == 0, by_argument.stderr
+    assert hosts(by_argument) == {china}
+
+
+def test_a_graph_of_another_cloud_grants_nothing_and_a_bad_url_is_named(graph: Path) -> None:
+    wrong = run(graph, graph_base_url="https://graph.microsoft.us/v1.0", attempts=1)
+    assert wrong.code == 1 and "Can't derive appropriate Azure AD resource" in wrong.stderr
+    assert wrong.state["assignments"] == []
+    plain = run(graph, graph_base_url="http://graph.microsoft.com/v1.0")
+    assert plain.code == 2 and "GRAPH_BASE_URL must be an https://" in plain.stderr
+    assert plain.state["calls"] == []

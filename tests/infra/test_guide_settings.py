@@ -7,7 +7,7 @@ import json
 import re
 
 from provisioning.config import SANDBOX_ONLY_SETTINGS
-from tests.infra.bicep import INFRA, Template
+from tests.infra.bicep import INFRA, Template, site_app_settings
 from tests.infra.guide import code_spans, guide_text, table_after
 from tests.infra.test_settings_drift import NOT_SET_IN_A_MANAGED_IDENTITY_DEPLOYMENT, READ_BY_CODE
 
@@ -25,25 +25,27 @@ def test_every_setting_the_code_reads_has_a_row() -> None:
     assert sorted(set(READ_BY_CODE) - set(settings_rows())) == []
 
 
-def test_set_by_says_what_the_template_does(main: Template) -> None:
+def azd_variables() -> set[str]:
     fed = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
-    azd_variables = {re.fullmatch(r"\$\{(\w+)\}", entry["value"]).group(1) for entry in fed.values()}  # type: ignore[union-attr]
-    product = main.variable("appSettings")
+    return {re.fullmatch(r"\$\{(\w+)(=[^}]*)?\}", entry["value"]).group(1) for entry in fed.values()}  # type: ignore[union-attr]
+
+
+def test_set_by_says_what_the_template_does(main: Template, modules: dict[str, Template]) -> None:
+    fed = azd_variables()
+    product, _ = site_app_settings(main, modules["functionApp"])
     for name, set_by in settings_rows().items():
         if set_by == "never in Azure":
             assert name in SANDBOX_ONLY_SETTINGS | set(NOT_SET_IN_A_MANAGED_IDENTITY_DEPLOYMENT), name
             assert name not in product
         elif set_by.startswith("azd variable"):
-            assert name in azd_variables and name in product, name
+            assert name in fed and name in product, name
         else:
-            assert set_by == "template" and name in product and name not in azd_variables, name
+            assert set_by == "template" and name in product and name not in fed, name
 
 
 def test_every_azd_variable_of_the_parameters_file_is_documented() -> None:
-    fed = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     text = guide_text()
-    for entry in fed.values():
-        name = entry["value"][2:-1]
+    for name in azd_variables():
         assert f"`{name}`" in text, f"the guide never mentions the azd variable {name}"
 
 
@@ -51,3 +53,16 @@ def test_the_guide_says_where_a_new_setting_goes() -> None:
     text = guide_text()
     assert "**one line** to the `appSettings` object in `infra/main.bicep`" in text
     assert "tests/infra/test_settings_drift.py" in text
+
+
+def test_hard_delete_action_defaults_to_disable_and_the_guide_warns_what_delete_destroys(
+    main: Template,
+) -> None:
+    entry = main.section("parameters")["hardDeleteAction"]
+    assert entry["default"] == "disable"
+    assert {d["type"]: d.get("argument") for d in entry["decorators"]}["allowed"] == ["", "disable", "delete"]
+    (row,) = [row for row in table_after("## 4. Settings") if "`HARD_DELETE_ACTION`" in row[0]]
+    assert row[1] == "`disable`" and row[2] == "azd variable"
+    text = " ".join(guide_text().split())
+    assert "**`HARD_DELETE_ACTION=delete` destroys data.**" in text
+    assert "removes its meeting history with it and cannot be undone" in text

@@ -10,7 +10,7 @@ import re
 from provisioning.engine import apply
 from provisioning.errors import UnauthorizedError
 from provisioning.target import responses
-from tests.infra.bicep import ROOT
+from tests.infra.bicep import ROOT, Template, conditional_branches, render
 from tests.infra.guide import code_spans, guide_text, table_after
 
 SOURCES = [*sorted((ROOT / "provisioning").rglob("*.py")), *sorted((ROOT / "infra" / "scripts").glob("*.sh"))]
@@ -33,16 +33,20 @@ def message_spans() -> list[str]:
 
 
 def cli_error_kinds() -> set[str]:
-    """The first argument of every `_cannot_run("kind", …)` call in the CLI."""
-    tree = ast.parse((ROOT / "provisioning" / "cli.py").read_text())
-    return {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and getattr(node.func, "id", None) == "_cannot_run"
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    }
+    """Every kind the CLI can print as `error (kind): …`: the first argument of each
+    `_cannot_run("kind", …)` call in the CLI and of each `Mapped("kind", …)` in the error table."""
+    kinds: set[str] = set()
+    for path in sorted((ROOT / "provisioning").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) in ("_cannot_run", "Mapped")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                kinds.add(node.args[0].value)
+    return kinds
 
 
 def audit_codes() -> set[str]:
@@ -91,3 +95,16 @@ def test_every_recommended_action_is_quoted_verbatim() -> None:
     text = guide_text()
     for kind, action in apply._RECOMMENDED.items():
         assert action in text, f"the guide lacks the recommended action for {kind.__name__}"
+
+
+def test_an_unresolved_key_vault_reference_is_explained_with_the_text_the_app_receives(
+    main: Template,
+) -> None:
+    """The literal the guide quotes is the reference the template writes, its names elided."""
+    secret = conditional_branches(main.variable("appSettings")["GOTO_CLIENT_SECRET"])[-1]
+    literal = re.sub(r"\$\{\w+\}", "…", render(secret))
+    assert literal == "@Microsoft.KeyVault(VaultName=…;SecretName=…)"
+    text = " ".join(guide_text().split())
+    assert "**A Key Vault reference whose secret was never stored.**" in text
+    assert f"the literal text `{literal}`" in text
+    assert "reports a configuration error naming the setting" in text

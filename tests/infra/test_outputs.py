@@ -3,7 +3,7 @@ callback URL, and the names of everything created."""
 
 from __future__ import annotations
 
-from tests.infra.bicep import INFRA, Template, decorators, render
+from tests.infra.bicep import INFRA, Template, decorators, render, site_app_settings
 
 EXPECTED = {
     "AZURE_RESOURCE_GROUP",
@@ -29,16 +29,18 @@ def test_outputs_name_everything_and_say_what_they_are(main: Template) -> None:
     assert all(decorators(entry).get("description") for entry in outputs.values())
 
 
-def test_urls_point_at_the_app_and_its_oauth_callback(main: Template) -> None:
+def test_urls_point_at_the_app_and_its_oauth_callback(main: Template, modules: dict[str, Template]) -> None:
     outputs = main.section("outputs")
     assert render(outputs["FUNCTION_APP_URL"]["value"]) == "https://${functionApp.outputs.defaultHostName}"
     # what the admin registers in GoTo is exactly what the app sends as redirect_uri
-    assert outputs["GOTO_REDIRECT_URL"]["value"] == "gotoRedirectUri"
-    assert main.variable("appSettings")["GOTO_REDIRECT_URI"] == "gotoRedirectUri"
+    assert render(outputs["GOTO_REDIRECT_URL"]["value"]) == "functionApp.outputs.gotoRedirectUri"
+    function = modules["functionApp"]
+    assert render(function.section("outputs")["gotoRedirectUri"]["value"]) == "siteSettings.GOTO_REDIRECT_URI"
+    product, _ = site_app_settings(main, function)
     assert (
-        main.variable("gotoRedirectUri") == "https://${functionAppName}.azurewebsites.net/api/goto/callback"
+        render(product["GOTO_REDIRECT_URI"])
+        == "https://${site.properties.defaultHostName}${gotoCallbackPath}"
     )
-    assert render(main.module("functionApp")["config"]["params"]["name"]) == "functionAppName"
 
 
 def test_the_graph_script_reads_the_principal_id_output() -> None:

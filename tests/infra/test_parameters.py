@@ -10,7 +10,8 @@ from typing import Any
 from tests.infra.bicep import INFRA, Template, decorators, render
 
 PARAMETERS_FILE = INFRA / "main.parameters.json"
-AZD_VARIABLE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+# ${NAME}, or ${NAME=default} where the parameter has a default (test_empty_parameters.py)
+AZD_VARIABLE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)(?:=[^}]*)?\}$")
 
 
 def parameters_file() -> dict[str, Any]:
@@ -32,7 +33,7 @@ def test_the_parameters_file_covers_main_and_nothing_else(main: Template) -> Non
     fed = parameters_file()
     assert set(fed) == declared
     for name, entry in fed.items():
-        assert AZD_VARIABLE.match(entry["value"]), f"{name}: expected an azd variable like ${{NAME}}"
+        assert AZD_VARIABLE.match(entry["value"]), f"{name}: expected an azd variable like ${{NAME=default}}"
 
 
 def test_a_product_setting_is_fed_by_the_azd_variable_of_its_name(main: Template) -> None:
@@ -42,7 +43,7 @@ def test_a_product_setting_is_fed_by_the_azd_variable_of_its_name(main: Template
     checked = 0
     for setting, value in main.variable("appSettings").items():
         text = render(value)
-        direct = re.fullmatch(r"(\w+)|string\((\w+)\)|(\w+) \? true : false", text)
+        direct = re.fullmatch(r"(\w+)|string\((\w+)\)|(\w+) \? true : false|empty\((\w+)\) \? .* : \4", text)
         name = next((group for group in direct.groups() if group), None) if direct else None
         if name in parameters:
             assert fed[name] == setting, f"{setting} comes from parameter {name}, fed by ${{{fed[name]}}}"
