@@ -14,6 +14,7 @@ from provisioning.config import Settings
 from provisioning.error_map import GRAPH_PERMISSIONS_HINT
 from provisioning.errors import ProvisioningError, SourceError, StorageError, UnauthorizedError
 from provisioning.service import Clients, open_clients, open_state
+from provisioning.state.tablestore import CHECK_RETRY
 
 GOTO_RIGHTS_HINT = (
     "The GoTo account that authorized the app needs organization admin rights with read & write "
@@ -75,7 +76,7 @@ async def test_connection(settings: Settings) -> list[Check]:
 
 async def _tables_probe(settings: Settings) -> str:
     probe = f"probe-{uuid.uuid4().hex[:8]}"
-    async with open_state(settings) as state:
+    async with open_state(settings, retry=CHECK_RETRY) as state:
         await state.set_control(probe, {"Probe": True})
         found = await state.get_control(probe)
         await state.delete_control(probe)

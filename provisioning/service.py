@@ -25,6 +25,7 @@ from provisioning.notify import Notifier
 from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
 from provisioning.state.tables import TableState
+from provisioning.state.tablestore import RetryPolicy as StorageRetry
 from provisioning.target.dialect import ScimDialect
 from provisioning.target.scim import ScimClient
 from provisioning.target.throttle import RetryPolicy, Throttle
@@ -115,8 +116,12 @@ def _tables_credential(settings: Settings) -> Any:
     return ManagedIdentityCredential(client_id=settings.azure_client_id)
 
 
-def _tables(settings: Settings, observe: ObserveCall | None = None) -> TableState:
+def _tables(
+    settings: Settings, observe: ObserveCall | None = None, retry: StorageRetry | None = None
+) -> TableState:
     options: dict[str, Any] = {} if observe is None else {"transport": _ObservedTransport(observe)}
+    if retry is not None:
+        options["retry"] = retry
     prefix = settings.state_table_prefix
     if settings.tables_connection_string:
         return TableState.from_connection_string(settings.tables_connection_string, prefix=prefix, **options)
@@ -218,13 +223,16 @@ async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, *, observe_call: ObserveCall | None = None
+    settings: Settings,
+    *,
+    observe_call: ObserveCall | None = None,
+    storage_retry: StorageRetry | None = None,
 ) -> AsyncIterator[Services]:
     """Every client of one run. `observe_call(kind)` hears of each Graph, GoTo and Tables call once
     answered (accounting, and the crash tests that stop a cycle at any call)."""
     async with AsyncExitStack() as stack:
         clients = await _open_clients(settings, stack, observe_call)
-        state = await stack.enter_async_context(_tables(settings, observe_call))
+        state = await stack.enter_async_context(_tables(settings, observe_call, storage_retry))
         alerts = None
         if settings.notifications.enabled:
             notifier = await stack.enter_async_context(_notifier(settings))
@@ -274,9 +282,9 @@ async def request_staged_approval(settings: Settings, *, initiated_by: str = "ap
         return await services.engine(settings).request_staged_approval(initiated_by=initiated_by)
 
 
-def open_state(settings: Settings) -> TableState:
+def open_state(settings: Settings, *, retry: StorageRetry | None = None) -> TableState:
     """The state tables alone (status, logs): `async with open_state(settings) as state`."""
-    return _tables(settings)
+    return _tables(settings, retry=retry)
 
 
 async def prune_audit(settings: Settings, *, now: datetime | None = None) -> int:

@@ -65,6 +65,7 @@ FAILURE_QUARANTINE_SHARE = 0.4  # more than 40 % of a cycle's operations failing
 FAILURE_QUARANTINE_MINIMUM = 10  # ... out of at least this many
 BUSY = "another cycle or on-demand provisioning holds the lease"
 SkipKind = Literal["off", "quarantined", "busy"]
+DEAD_RUN_LOOKBACK = 10  # recent cycle rows checked for runs that died without recording their end
 log = logging.getLogger(__name__)
 
 
@@ -239,6 +240,16 @@ class SyncEngine:
             busy_message=busy_message,
         )
 
+    async def _close_dead_runs(self) -> None:
+        """Rows still `running` while we hold the lease belong to runs that died (killed, or storage
+        lost before they could record their end): say so, rather than show them running forever."""
+        for row in await self.state.list_cycles(limit=DEAD_RUN_LOOKBACK):
+            if row.status == "running" and not row.dry_run:
+                row.status = "interrupted"
+                row.error = row.error or "the run stopped without recording its end (killed, or storage lost)"
+                row.ended = row.ended or self._clock().isoformat()
+                await self.state.upsert_cycle(row)
+
     def _writer(self) -> UserTarget:
         """The target as this run may write to it: only while its lease holds."""
         return LeaseGuardedTarget(self.target, self._lease)
@@ -259,6 +270,8 @@ class SyncEngine:
         dry_run: bool,
     ) -> None:
         """On record from its start (a crash leaves a `running` row) to its end, whatever ends it."""
+        if not dry_run:
+            await self._close_dead_runs()
         await self.state.upsert_cycle(cycle)
         self._lease = lease
         failing = False
