@@ -3,6 +3,8 @@ callback URL, and the names of everything created."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.infra.bicep import INFRA, Template, decorators, render, site_app_settings
 
 EXPECTED = {
@@ -41,6 +43,13 @@ def test_urls_point_at_the_app_and_its_oauth_callback(main: Template, modules: d
         render(product["GOTO_REDIRECT_URI"])
         == "https://${site.properties.defaultHostName}${gotoCallbackPath}"
     )
+
+
+def test_the_redirect_path_is_the_apps_callback_route(main: Template, functions: dict[str, Any]) -> None:
+    """The path the template appends to the host name is the route of the real callback function."""
+    trigger = functions["goto_callback"].get_trigger()
+    assert main.variable("gotoCallbackPath") == f"/api/{trigger.route}"
+    assert render(main.module("functionApp")["config"]["params"]["gotoCallbackPath"]) == "gotoCallbackPath"
 
 
 def test_the_graph_script_reads_the_principal_id_output() -> None:
