@@ -3,6 +3,10 @@
 Each operation ends as an `Outcome` (what happened, what GoTo now holds); errors that concern one
 object become failures of that object, while bad credentials stop the run (UnauthorizedError is
 re-raised). Concurrency is bounded here; the request rate is bounded in the SCIM client.
+
+When an operation raises, `apply_operations` still awaits every operation in flight (their writes
+happened and need audit records), starts no new one, and re-raises the first exception with the
+finished outcomes attached: `finished_outcomes(exc)` reads them.
 """
 
 from __future__ import annotations
@@ -39,7 +43,12 @@ class UserTarget(Protocol):
 
     async def find_user(self, *, path: str, value: Any) -> TargetUser | None: ...
     async def create_user(self, values: Mapping[str, Any]) -> TargetUser: ...
-    async def update_user(self, target_id: str, values: Mapping[str, Any]) -> None: ...
+    async def update_user(
+        self, target_id: str, values: Mapping[str, Any], *, current: Mapping[str, Any] | None = None
+    ) -> None:
+        """`current`: the account's values by path as known now (read, or last written), None if unknown."""
+        ...
+
     async def delete_user(self, target_id: str) -> bool: ...
 
 
@@ -81,17 +90,44 @@ async def apply_operations(
     concurrency: int,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Run operations with at most `concurrency` in flight; one object's failure never blocks others."""
-    gate = asyncio.Semaphore(concurrency)
+    """Run operations with at most `concurrency` in flight; one object's failure never blocks others.
 
-    async def run(op: Operation) -> Outcome:
+    An exception (bad credentials, a bug) stops new operations from starting, waits for those in
+    flight, and is re-raised carrying every finished Outcome (`finished_outcomes(exc)`, input order).
+    """
+    gate = asyncio.Semaphore(concurrency)
+    stopped: list[BaseException] = []
+
+    async def run(op: Operation) -> Outcome | None:
         async with gate:
-            outcome = await apply_operation(op, target, mapping)
+            if stopped:
+                return None
+            try:
+                outcome = await apply_operation(op, target, mapping)
+            except Exception as exc:
+                stopped.append(exc)
+                raise
         if on_done is not None:
             on_done(outcome)
         return outcome
 
-    return list(await asyncio.gather(*(run(op) for op in operations)))
+    results = await asyncio.gather(*(run(op) for op in operations), return_exceptions=True)
+    finished = [r for r in results if isinstance(r, Outcome)]
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        first = stopped[0] if stopped else failures[0]
+        setattr(first, _FINISHED, finished)
+        raise first
+    return finished
+
+
+_FINISHED = "finished_outcomes"
+
+
+def finished_outcomes(exc: BaseException) -> list[Outcome]:
+    """The outcomes of the operations that finished before `exc` stopped `apply_operations`."""
+    found = getattr(exc, _FINISHED, None)
+    return list(found) if isinstance(found, list) else []
 
 
 async def _apply(op: Operation, target: UserTarget, mapping: UserMapping) -> Outcome:
@@ -102,7 +138,7 @@ async def _apply(op: Operation, target: UserTarget, mapping: UserMapping) -> Out
     if op.action is Action.UPDATE:
         assert op.target_id is not None
         try:
-            await target.update_user(op.target_id, op.values)
+            await target.update_user(op.target_id, op.values, current=_last_written(op))
         except NotFoundError:
             return await _create_or_adopt(
                 op, target, mapping, note="the linked GoTo account was gone", look_first=True
@@ -111,7 +147,7 @@ async def _apply(op: Operation, target: UserTarget, mapping: UserMapping) -> Out
     if op.action is Action.DISABLE:
         assert op.target_id is not None
         try:
-            await target.update_user(op.target_id, {"active": False})
+            await target.update_user(op.target_id, {"active": False}, current=_last_written(op))
         except NotFoundError:
             return Outcome(op, AuditStatus.SUCCESS, "disable", op.target_id, note="GoTo account already gone")
         return Outcome(op, AuditStatus.SUCCESS, "disable", op.target_id, {"active": False})
@@ -121,6 +157,11 @@ async def _apply(op: Operation, target: UserTarget, mapping: UserMapping) -> Out
         note = None if existed else "GoTo account already gone"
         return Outcome(op, AuditStatus.SUCCESS, "delete", op.target_id, note=note)
     raise ValueError(f"unknown action {op.action!r}")
+
+
+def _last_written(op: Operation) -> dict[str, Any] | None:
+    """What the engine last wrote for the changed paths (the link's record), None if it has none."""
+    return {change.path: change.old for change in op.changes} if op.changes else None
 
 
 async def _match(
@@ -163,8 +204,8 @@ async def _create_or_adopt(
                 raise
     adopted = f"adopted the existing GoTo account matched on {matched_on}"
     changed = {path: value for path, value in desired.items() if found.values.get(path) != value}
-    if changed:
-        await target.update_user(found.id, changed)
+    if changed:  # from the state just read: a missing e-mail is added, not replaced (strict peers)
+        await target.update_user(found.id, changed, current=found.values)
     return Outcome(
         op, AuditStatus.SUCCESS, "update", found.id, desired, note=f"{note}; {adopted}" if note else adopted
     )

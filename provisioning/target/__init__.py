@@ -1,5 +1,6 @@
 """The GoTo side: SCIM payloads, the dialect of the peer, pacing and retries, and the SCIM client."""
 
+from provisioning.target.capabilities import Capabilities
 from provisioning.target.dialect import ScimDialect
 from provisioning.target.payload import (
     ENTERPRISE_USER_SCHEMA,
@@ -35,6 +36,7 @@ __all__ = [
     "USER_SCHEMA",
     "AttributePath",
     "CallStats",
+    "Capabilities",
     "ErrorInfo",
     "ListPage",
     "RetryPolicy",

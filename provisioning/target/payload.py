@@ -7,6 +7,7 @@ Attribute names are matched case-insensitively when reading, as RFC 7643 §2.1 r
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -241,28 +242,166 @@ def build_group(values: Mapping[str, Any], *, members: Iterable[str] = ()) -> di
     return group
 
 
-def build_patch(changes: Mapping[str, Any], *, dialect: ScimDialect | None = None) -> dict[str, Any]:
-    """A PatchOp from changed paths only: replace per path, None → remove, dialect casing and forms."""
+def build_patch(
+    changes: Mapping[str, Any],
+    *,
+    dialect: ScimDialect | None = None,
+    current: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A PatchOp from changed paths only: replace per path, None → remove, dialect casing and forms.
+
+    With `current` (the account's known values by path) a filtered path is written as state needs it:
+    an entry that exists is replaced in place, a missing one is added whole (RFC 7644 §3.5.2.3 answers
+    `noTarget` to a replace whose filter matches nothing). Without it the dialect's blind form is used.
+    """
     dialect = dialect or ScimDialect.goto()
     operations: list[dict[str, Any]] = []
     entries: dict[str, tuple[AttributePath, dict[str, Any]]] = {}
     for text, value in changes.items():
         path = parse_path(text)
-        if path.filtered and path.sub_attribute is not None and dialect.filtered_value_patch == "entry":
+        if path.filtered and path.sub_attribute is not None and current is not None:
+            if current.get(text) is not None:  # the entry exists: replace (or remove) in place
+                if value is None:
+                    operations.append({"op": dialect.op("remove"), "path": text})
+                else:
+                    operations.append({"op": dialect.op("replace"), "path": text, "value": value})
+            elif value is not None:  # missing: collect its sub-attributes into one added entry
+                entries.setdefault(path.entry_path().lower(), (path, {}))[1][path.sub_attribute] = value
+        elif path.filtered and path.sub_attribute is not None and dialect.filtered_value_patch == "entry":
             entries.setdefault(path.entry_path().lower(), (path, {}))[1][path.sub_attribute] = value
         elif value is None:
             operations.append({"op": dialect.op("remove"), "path": text})
         else:
             operations.append({"op": dialect.op("replace"), "path": text, "value": value})
     for path, subs in entries.values():
-        operations.append({"op": dialect.op("remove"), "path": path.entry_path()})
+        if current is None:  # blind "entry" form: drop whatever entry is there, add the whole new one
+            operations.append({"op": dialect.op("remove"), "path": path.entry_path()})
         kept = {sub: value for sub, value in subs.items() if value is not None}
         if kept:
-            entry: dict[str, Any] = {str(path.filter_attribute): path.filter_value, **kept}
-            if path.filter_attribute == "type":
-                entry["primary"] = True
-            operations.append({"op": dialect.op("add"), "path": path.attribute_path(), "value": [entry]})
+            operations.append(
+                {"op": dialect.op("add"), "path": path.attribute_path(), "value": [_entry(path, kept)]}
+            )
     return {"schemas": [PATCH_OP_SCHEMA], "Operations": operations}
+
+
+def _entry(path: AttributePath, subs: Mapping[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {str(path.filter_attribute): path.filter_value, **subs}
+    if path.filter_attribute == "type":
+        entry["primary"] = True
+    return entry
+
+
+def has_filtered(changes: Iterable[str]) -> bool:
+    """Whether any changed path goes through a value filter (`emails[type eq "work"].value`)."""
+    return any(parse_path(text).filtered for text in changes)
+
+
+def build_whole_attribute_patch(
+    resource: Mapping[str, Any], changes: Mapping[str, Any], *, dialect: ScimDialect | None = None
+) -> dict[str, Any]:
+    """The filter-free form: each multi-valued attribute a filtered path touches is replaced whole,
+    merged from `resource` (the account as just read), so entries we do not manage are kept."""
+    dialect = dialect or ScimDialect.goto()
+    plain = {text: value for text, value in changes.items() if not parse_path(text).filtered}
+    filtered = {text: value for text, value in changes.items() if parse_path(text).filtered}
+    body = build_patch(plain, dialect=dialect)
+    merged = apply_values(resource, filtered)
+    seen: set[str] = set()
+    for text in filtered:
+        path = parse_path(text)
+        key = path.attribute_path().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        holder: Any = merged if path.schema is None else _get_ci(merged, path.schema)
+        entries = _get_ci(holder, path.attribute) if isinstance(holder, Mapping) else None
+        if entries:
+            body["Operations"].append(
+                {"op": dialect.op("replace"), "path": path.attribute_path(), "value": entries}
+            )
+        elif get_value(resource, path.attribute_path()):
+            body["Operations"].append({"op": dialect.op("remove"), "path": path.attribute_path()})
+    return body
+
+
+def apply_values(resource: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`resource` with the changed paths written in (None clears), for a PUT of the whole resource."""
+    merged: dict[str, Any] = copy.deepcopy(dict(resource))
+    for text, value in changes.items():
+        path = parse_path(text)
+        holder = merged
+        if path.schema is not None:
+            key = next((k for k in merged if k.lower() == path.schema.lower()), path.schema)
+            if value is None and not isinstance(merged.get(key), dict):
+                continue
+            holder = merged.setdefault(key, {})
+            schemas = merged.setdefault("schemas", [])
+            if value is not None and path.schema not in schemas:
+                schemas.append(path.schema)
+        _write(holder, path, value)
+    return merged
+
+
+def _key(holder: Mapping[str, Any], name: str) -> str:
+    return next((k for k in holder if k.lower() == name.lower()), name)
+
+
+def _write(holder: dict[str, Any], path: AttributePath, value: Any) -> None:
+    name = _key(holder, path.attribute)
+    if path.filter_attribute is None:
+        if path.sub_attribute is None:
+            if value is None:
+                holder.pop(name, None)
+            else:
+                holder[name] = value
+            return
+        complex_value = holder.get(name)
+        if not isinstance(complex_value, dict):
+            if value is None:
+                return
+            complex_value = holder[name] = {}
+        sub = _key(complex_value, path.sub_attribute)
+        if value is None:
+            complex_value.pop(sub, None)
+        else:
+            complex_value[sub] = value
+        return
+    entries = holder.get(name)
+    if not isinstance(entries, list):
+        entries = []
+    match = next(
+        (
+            e
+            for e in entries
+            if isinstance(e, dict) and _same(_get_ci(e, str(path.filter_attribute)), path.filter_value)
+        ),
+        None,
+    )
+    if match is None:
+        if value is None:
+            return
+        if path.sub_attribute is None and not isinstance(value, Mapping):
+            raise ValueError(f"{path} names a whole entry: its value must be an object, not {value!r}")
+        subs = {path.sub_attribute: value} if path.sub_attribute is not None else dict(value)
+        match = _entry(path, subs)
+        if path.filter_attribute == "type" and any(isinstance(e, dict) and e.get("primary") for e in entries):
+            match.pop("primary", None)  # another entry is already the preferred one
+        entries.append(match)
+    elif path.sub_attribute is None:
+        if value is None:
+            entries.remove(match)
+        else:
+            match.update(value)
+    elif value is None:
+        match.pop(_key(match, path.sub_attribute), None)
+        if set(k.lower() for k in match) <= {str(path.filter_attribute).lower(), "primary"}:
+            entries.remove(match)
+    else:
+        match[_key(match, path.sub_attribute)] = value
+    if entries:
+        holder[name] = entries
+    else:
+        holder.pop(name, None)
 
 
 def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -409,6 +548,10 @@ def parse_error(body: bytes | str | None) -> ErrorInfo:
         ),
         None,
     )
+    code = _get_ci(data, "code")
+    if detail is None and isinstance(code, str) and code:  # GoTo's non-SCIM form: {"code": ..., "uri": ...}
+        uri = _get_ci(data, "uri")
+        detail = f"error code {code}" + (f" at {uri}" if isinstance(uri, str) and uri else "")
     scim_type = _get_ci(data, "scimType")
     return ErrorInfo(scim_type=str(scim_type) if scim_type else None, detail=_short(detail))
 

@@ -7,8 +7,8 @@ from contextlib import aclosing
 from typing import Any
 
 from provisioning.engine.apply import TargetUser
-from provisioning.target.payload import build_patch, build_user, eq_filter, parse_user
-from provisioning.target.scim import Resource, ScimClient
+from provisioning.target.payload import build_user, eq_filter, get_value, parse_user
+from provisioning.target.scim import Resource, ScimClient, same_name
 
 
 class ScimUserTarget:
@@ -26,15 +26,28 @@ class ScimUserTarget:
             found = await self.client.find_user(user_name=str(value))
         else:
             query = eq_filter(path, value, dialect=self.client.dialect)
+            found = None
             async with aclosing(self.client.list_users(filter=query, page_size=10)) as pages:
-                found = await anext(aiter(pages), None)
+                async for resource in pages:  # only an exact match: a loose peer must not hand over another
+                    if _matches(path, get_value(resource, path), value):
+                        found = resource
+                        break
         return self._view(found) if found is not None else None
 
     async def create_user(self, values: Mapping[str, Any]) -> TargetUser:
         return self._view(await self.client.create_user(build_user(values)))
 
-    async def update_user(self, target_id: str, values: Mapping[str, Any]) -> None:
-        await self.client.update_user(target_id, build_patch(values, dialect=self.client.dialect))
+    async def update_user(
+        self, target_id: str, values: Mapping[str, Any], *, current: Mapping[str, Any] | None = None
+    ) -> None:
+        """`current`: what the account holds now by path (read, or last written), so a missing
+        multi-valued entry is added and an existing one replaced, as strict peers require."""
+        await self.client.update_user_values(target_id, values, current=current)
 
     async def delete_user(self, target_id: str) -> bool:
         return await self.client.delete_user(target_id)
+
+
+def _matches(path: str, actual: Any, wanted: Any) -> bool:
+    """externalId is caseExact (RFC 7643); other string matching attributes fold ASCII case."""
+    return actual == wanted or (path.lower() != "externalid" and same_name(actual, wanted))

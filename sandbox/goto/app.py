@@ -74,7 +74,7 @@ class GoToApp:
         self._config_lock = threading.Lock()
         rules = [*scim_routes.RULES, *oauth_routes.RULES, *control_routes.RULES]
         self._map = Map([rule.empty() for rule in rules])  # a Rule binds to one Map only
-        self._scim = scim_routes.ScimRoutes(self.store)
+        self._scim = scim_routes.ScimRoutes(self.store, settings)
         self._oauth_routes = oauth_routes.OAuthRoutes(self.oauth)
         self._control = control_routes.ControlRoutes(self)
 
@@ -163,6 +163,8 @@ class GoToApp:
             self._authorize(request)
             return self._scim.dispatch(rule.endpoint, request, values)
         except ScimError as exc:
+            if self.settings.error_body == "goto_json":
+                return goto_json_error(exc, path)
             return exc.response()
         except Exception:
             log.exception("GoTo simulator failed on %s %s", request.method, path)
@@ -210,6 +212,8 @@ class GoToApp:
         accepted = token == SANDBOX_GOTO_TOKEN or self.oauth.access_token_valid(token)
         if scheme.lower() == "bearer" and token and accepted:
             return
+        if self.settings.invalid_token_status == 403:  # the 2018 description's answer
+            raise ScimError(403, "Invalid token passed")
         raise _Unauthorized(self.settings.unauthorized_body == "empty")
 
 
@@ -227,6 +231,27 @@ class _Unauthorized(ScimError):
         response = super().response()
         response.headers.update(headers)
         return response
+
+
+_GOTO_CODES = {
+    400: "invalid.request",
+    401: "not.authorized",
+    403: "forbidden",
+    404: "not.found",
+    409: "conflict",
+    415: "unsupported.media.type",
+}
+
+
+def goto_json_error(exc: ScimError, path: str) -> Response:
+    """GoTo's non-SCIM error body a public client saw: `{"code": "not.authorized", "uri": "/v1/Users"}`."""
+    code = _GOTO_CODES.get(exc.status, "server.error" if exc.status >= 500 else "error")
+    uri = path.removeprefix("/identity")
+    body = json.dumps({"code": code, "uri": uri})
+    response = Response(body, status=exc.status, content_type="application/json")
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
 
 
 def _error(api: str, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:

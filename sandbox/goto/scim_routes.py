@@ -9,11 +9,12 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox.goto.constants import LIST_SCHEMA, MAX_PAGE_SIZE, SCIM_BASE_PATH
+from sandbox.goto.constants import LIST_SCHEMA, MAX_PAGE_SIZE, PATCH_SCHEMA, SCIM_BASE_PATH
 from sandbox.goto.errors import ScimError, bad_request, not_found, scim_json
 from sandbox.goto.filters import ResourceKind, parse_filter
 from sandbox.goto.resource import strip_core_prefix
 from sandbox.goto.schemas import all_schemas, schema, service_provider_config
+from sandbox.goto.settings import SimulatorSettings
 from sandbox.goto.store import Store
 
 _B = SCIM_BASE_PATH
@@ -78,8 +79,9 @@ def _single(resource: dict[str, Any], request: Request, status: int = 200) -> Re
 class ScimRoutes:
     """One method per endpoint; every ScimError they raise becomes a SCIM error body upstream."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: SimulatorSettings | None = None) -> None:
         self.store = store
+        self.settings = settings or SimulatorSettings()
 
     def dispatch(self, endpoint: str, request: Request, values: Mapping[str, Any]) -> Response:
         handler: Callable[..., Response] = getattr(self, endpoint.removeprefix("scim."))
@@ -88,8 +90,12 @@ class ScimRoutes:
     def _list(self, request: Request, kind: ResourceKind) -> Response:
         text = request.args.get("filter")
         predicate = parse_filter(text, kind) if text else None
+        if self.settings.ignore_filter:  # variant: the filter is parsed, then ignored
+            predicate = None
         found = self.store.list_users(predicate) if kind == "User" else self.store.list_groups(predicate)
         start = max(1, _int_param(request, "startIndex", 1))
+        if self.settings.ignore_start_index:  # variant: every page is the first page
+            start = 1
         count = min(MAX_PAGE_SIZE, max(0, _int_param(request, "count", MAX_PAGE_SIZE)))
         page = found[start - 1 : start - 1 + count]
         body = {
@@ -97,7 +103,7 @@ class ScimRoutes:
             "totalResults": len(found),
             "startIndex": start,
             "itemsPerPage": len(page),
-            "Resources": [project(r, request) for r in page],
+            self.settings.list_key: [project(r, request) for r in page],
         }
         return scim_json(body)
 
@@ -116,8 +122,11 @@ class ScimRoutes:
             replaced = self.store.replace_user(resource_id, _object(read_json(request), "User"))
             return _single(replaced, request)
         if request.method == "PATCH":
-            return _single(self.store.patch_user(resource_id, read_json(request)), request)
+            return _single(self.store.patch_user(resource_id, self._patch_body(read_json(request))), request)
+        deleted = self.store.get_user(resource_id)
         self.store.delete_user(resource_id)
+        if self.settings.delete_answer == "ok_with_body":  # variant: the 2018 description's 200
+            return scim_json(project(deleted, request))
         return Response(status=204)
 
     def groups(self, request: Request) -> Response:
@@ -126,18 +135,40 @@ class ScimRoutes:
         return self._list(request, "Group")
 
     def group(self, request: Request, resource_id: str) -> Response:
+        try:
+            return self._group(request, resource_id)
+        except ScimError as exc:
+            if exc.status == 404 and self.settings.missing_group_status == 401:
+                raise ScimError(401, "not sufficiently authorized") from exc  # variant: 401, not 404
+            raise
+
+    def _group(self, request: Request, resource_id: str) -> Response:
         if request.method == "GET":
             return _single(self.store.get_group(resource_id), request)
         if request.method == "PUT":
             replaced = self.store.replace_group(resource_id, _object(read_json(request), "Group"))
             return _single(replaced, request)
         if request.method == "PATCH":
-            return _single(self.store.patch_group(resource_id, read_json(request)), request)
+            return _single(self.store.patch_group(resource_id, self._patch_body(read_json(request))), request)
+        deleted = self.store.get_group(resource_id)
         self.store.delete_group(resource_id)
+        if self.settings.delete_answer == "ok_with_body":
+            return scim_json(project(deleted, request))
         return Response(status=204)
 
+    def _patch_body(self, body: Any) -> Any:
+        """Variant "partial_json" (the 2018 description): the body is a partial resource, not a PatchOp."""
+        if self.settings.patch_format == "patchop":
+            return body
+        if not isinstance(body, dict) or "Operations" in body or PATCH_SCHEMA in (body.get("schemas") or []):
+            raise ScimError(400, "PATCH takes a partial JSON user, not a SCIM PatchOp", "invalidSyntax")
+        changes = {k: v for k, v in body.items() if k not in ("schemas", "id", "meta")}
+        return {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "value": changes}]}
+
     def spc(self, request: Request) -> Response:
-        return scim_json(service_provider_config(self.store.base_url))
+        config = service_provider_config(self.store.base_url)
+        config["patch"] = {"supported": self.settings.patch_format == "patchop"}
+        return scim_json(config)
 
     def schemas(self, request: Request) -> Response:
         found = all_schemas(self.store.base_url)

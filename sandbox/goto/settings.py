@@ -11,6 +11,22 @@ TimeoutMode = Literal["gateway_timeout", "hang"]
 UnauthorizedBody = Literal["scim", "empty"]
 TIMEOUT_MODES: tuple[str, ...] = ("gateway_timeout", "hang")
 UNAUTHORIZED_BODIES: tuple[str, ...] = ("scim", "empty")
+ListKey = Literal["Resources", "resources"]
+ErrorBody = Literal["scim", "goto_json"]
+DeleteAnswer = Literal["no_content", "ok_with_body"]
+PatchFormat = Literal["patchop", "partial_json"]
+# The GoTo variants public clients show (goto.md "Live behaviour"): one quirk per setting, off by default.
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "timeout_mode": TIMEOUT_MODES,
+    "unauthorized_body": UNAUTHORIZED_BODIES,
+    "list_key": ("Resources", "resources"),
+    "error_body": ("scim", "goto_json"),
+    "delete_answer": ("no_content", "ok_with_body"),
+    "patch_format": ("patchop", "partial_json"),
+    "invalid_token_status": (401, 403),
+    "missing_group_status": (404, 401),
+}
+_FLAGS = ("retry_after_header", "rotate_refresh_tokens", "ignore_start_index", "ignore_filter")
 
 
 @dataclass
@@ -26,6 +42,15 @@ class SimulatorSettings:
     rotate_refresh_tokens: bool = False
     timeout_mode: TimeoutMode = "gateway_timeout"  # injected timeouts: 504 after the hold, or no answer
     unauthorized_body: UnauthorizedBody = "scim"  # body of SCIM 401s: SCIM error JSON, or empty
+    # -- GoTo variants seen in public clients (each off by default; see DIALECT.md "Variants") --
+    list_key: ListKey = "Resources"  # "resources": list answers under lower-case `resources`
+    ignore_start_index: bool = False  # every list page starts at 1, whatever startIndex says
+    ignore_filter: bool = False  # `filter` is ignored: a filtered list returns every resource
+    invalid_token_status: int = 401  # 403: an invalid token gets 403 "Invalid token passed"
+    error_body: ErrorBody = "scim"  # "goto_json": errors as {"code": "not.authorized", "uri": ...}
+    delete_answer: DeleteAnswer = "no_content"  # "ok_with_body": DELETE answers 200 with the resource
+    missing_group_status: int = 404  # 401: a missing group answers 401, not 404
+    patch_format: PatchFormat = "patchop"  # "partial_json": PATCH takes a partial user, PatchOp gets 400
 
     @classmethod
     def names(cls) -> set[str]:
@@ -46,22 +71,18 @@ class SimulatorSettings:
 
 
 def _check(key: str, value: Any) -> Any:
-    if key in ("retry_after_header", "rotate_refresh_tokens"):
+    if key in _FLAGS:
         if not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false, not {value!r}")
+        return value
+    if key in CHOICES:
+        if value not in CHOICES[key] or isinstance(value, bool):
+            raise ValueError(f"{key} must be one of {CHOICES[key]}, not {value!r}")
         return value
     if key == "verified_domains":
         if isinstance(value, str) or not all(isinstance(d, str) and d for d in value):
             raise ValueError("verified_domains must be a list of domain names")
         return tuple(d.lower() for d in value)
-    if key == "timeout_mode":
-        if value not in TIMEOUT_MODES:
-            raise ValueError(f"timeout_mode must be one of {TIMEOUT_MODES}")
-        return value
-    if key == "unauthorized_body":
-        if value not in UNAUTHORIZED_BODIES:
-            raise ValueError(f"unauthorized_body must be one of {UNAUTHORIZED_BODIES}")
-        return value
     number = float(value)
     if number <= 0:
         raise ValueError(f"{key} must be positive, not {value!r}")

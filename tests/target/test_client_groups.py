@@ -42,8 +42,10 @@ async def test_members_are_added_and_removed_in_chunks(peer: Peer) -> None:
     small_batches = dataclasses.replace(peer.dialect, members_per_request=2)
     client = ScimClient(peer.http, dialect=small_batches, throttle=fast_throttle())
 
+    await client.discover()
+    before = client.calls.requests
     await client.add_members(group["id"], users)
-    assert client.calls.requests == 3  # 2 + 2 + 1
+    assert client.calls.requests - before == 3  # 2 + 2 + 1
     after_add = await client.get_group(group["id"])
     assert after_add is not None and sorted(member_ids(after_add)) == sorted(users)
 

@@ -8,7 +8,7 @@ import asyncio
 import httpx
 import pytest
 
-from provisioning.target import RetryPolicy, ScimClient, ScimDialect, Throttle, build_user
+from provisioning.target import Capabilities, RetryPolicy, ScimClient, ScimDialect, Throttle, build_user
 from sandbox.goto import SANDBOX_GOTO_TOKEN, GoToSimulator
 
 USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "u1", "userName": "a@contoso.com"}
@@ -64,7 +64,9 @@ async def test_an_unpaced_burst_is_absorbed_by_the_retry_policy(goto_sim: GoToSi
         base_url=goto_sim.scim_base_url, headers={"Authorization": f"Bearer {SANDBOX_GOTO_TOKEN}"}
     ) as http:
         retry = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.5)
-        client = ScimClient(http, throttle=Throttle(rate_per_second=1000.0, burst=1000, retry=retry))
+        throttle = Throttle(rate_per_second=1000.0, burst=1000, retry=retry)
+        # discovered up front: the count below is of the creates and their retries only
+        client = ScimClient(http, throttle=throttle, capabilities=Capabilities(discovered=True))
         created = await asyncio.gather(
             *(client.create_user(build_user({"userName": f"user{i}@contoso.com"})) for i in range(25))
         )

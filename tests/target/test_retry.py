@@ -22,7 +22,14 @@ from provisioning.errors import (
     TransientError,
     UnauthorizedError,
 )
-from provisioning.target import RetryPolicy, ScimClient, ScimDialect, Throttle, retry_after_seconds
+from provisioning.target import (
+    Capabilities,
+    RetryPolicy,
+    ScimClient,
+    ScimDialect,
+    Throttle,
+    retry_after_seconds,
+)
 
 USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "u1", "userName": "a@contoso.com"}
 Step = httpx.Response | Exception
@@ -66,7 +73,10 @@ def client_for(
     retry = RetryPolicy(**{"max_attempts": 4, "base_delay": 0.01, "max_delay": 30.0, **policy})  # type: ignore[arg-type]
     http = httpx.AsyncClient(transport=httpx.MockTransport(script), base_url=BASE)
     throttle = Throttle(rate_per_second=1000.0, burst=100, retry=retry, sleep=sleeps)
-    return ScimClient(http, dialect=ScimDialect.goto(), throttle=throttle)
+    # discovery is not what these tests are about (test_discovery.py is)
+    return ScimClient(
+        http, dialect=ScimDialect.goto(), throttle=throttle, capabilities=Capabilities(discovered=True)
+    )
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
