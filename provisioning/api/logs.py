@@ -30,6 +30,7 @@ from provisioning.api.http import (
     param_int,
 )
 from provisioning.model import AuditRecord, AuditStatus, ObjectType
+from provisioning.redaction import redact
 from provisioning.state.audit_log import (
     DEFAULT_TOP,
     MAX_TOP,
@@ -73,20 +74,6 @@ _GOTO_ID = re.compile(r"\A[A-Za-z0-9._-]{1,128}\Z")
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
-_SECRETS = (
-    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*"), "Bearer [redacted]"),
-    (
-        re.compile(
-            r"(?i)\b(AccountKey|SharedAccessSignature|sig|client_secret|access_token|refresh_token|password)"
-            r"=[^;&\s\"']+"
-        ),
-        r"\1=[redacted]",
-    ),
-    (
-        re.compile(r"(?i)\"(access_token|refresh_token|client_secret|password)\"\s*:\s*\"[^\"]*\""),
-        r'"\1": "[redacted]"',
-    ),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +82,6 @@ class LogsRequest:
     top: int = DEFAULT_TOP
     continuation_token: str | None = None
     format: str = "json"
-
-
-def redact(text: str | None) -> str | None:
-    """Second line of defence: text the engine recorded from an error never carries a credential out."""
-    if text is None:
-        return None
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def parse_logs_request(request: ApiRequest) -> LogsRequest:

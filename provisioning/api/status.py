@@ -18,10 +18,10 @@ from typing import Any, TextIO
 from croniter import croniter
 
 from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
-from provisioning.api.logs import redact
 from provisioning.config import Settings
 from provisioning.engine.cycle import HELD_REASONS, QUARANTINE, QUARANTINE_RETRY_HOURS, STAGED
 from provisioning.model import CycleRecord
+from provisioning.redaction import redact
 from provisioning.state.tables import TableState
 
 LEASE = "lease"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -26,13 +26,13 @@ from provisioning.goto_auth.errors import (
     ReauthorizationRequiredError,
 )
 from provisioning.goto_auth.settings import DEFAULT_GOTO_AUTH_BASE_URL, GoToAuthSettings
+from provisioning.redaction import redact
 from provisioning.target.throttle import RetryPolicy, Throttle
 
 log = logging.getLogger(__name__)
 
 TOKEN_RETRY = RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=10.0)
 DEFAULT_ACCESS_TOKEN_LIFETIME = 3600.0  # goto.md: expires_in 3600; used when an answer omits it
-REDACTED = "[redacted]"
 _MAX_DESCRIPTION = 200
 
 
@@ -82,13 +82,6 @@ def parse_token_answer(data: Any) -> TokenAnswer:
         account_key=str(account_key) if isinstance(account_key, str | int) else None,
         principal=principal if isinstance(principal, str) else None,
     )
-
-
-def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """`text` without any of `secrets` (longest first, so no secret survives inside another)."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
 
 
 def build_authorization_url(
@@ -216,7 +209,7 @@ class GoToOAuthClient:
     def _error(self, response: httpx.Response, *, grant: str, secrets: list[str | None]) -> GoToOAuthError:
         status = response.status_code
         error, description = _oauth_error(response)
-        description = scrub(description, secrets)[:_MAX_DESCRIPTION]
+        description = redact(description, known=secrets)[:_MAX_DESCRIPTION]
         said = f"{error}: {description}" if description else error
         if error == "invalid_client" or status == 401:
             return ClientCredentialsError(

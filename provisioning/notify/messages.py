@@ -7,34 +7,17 @@ found its way into an error message never reaches a mailbox.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
+from provisioning.redaction import redact
+
 SUBJECT_PREFIX = "[GoTo provisioning]"
 DEFAULT_DIGEST_LIMIT = 50
 _FIELD_LIMIT = 500
-
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"), r"\1 [redacted]"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[redacted token]"),
-    (
-        re.compile(
-            r"(?i)\b(access_token|refresh_token|id_token|client_secret|client_assertion|password|passwd|pwd"
-            r"|secret|api[_-]?key|sig|accountkey)=[^&\s;,]+"
-        ),
-        r"\1=[redacted]",
-    ),
-    (
-        re.compile(
-            r"(?i)(\"(?:access_token|refresh_token|id_token|client_secret|password|secret)\"\s*:\s*)\"[^\"]*\""
-        ),
-        r'\1"[redacted]"',
-    ),
-)
 
 
 class Condition(StrEnum):
@@ -63,13 +46,6 @@ class FailedObject:
     action: str
     error_code: str | None
     reason: str | None
-
-
-def redact(text: str) -> str:
-    """Blank out bearer tokens, JWTs and secret-looking key=value pairs in free text."""
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _clean(text: str | None, limit: int = _FIELD_LIMIT) -> str:

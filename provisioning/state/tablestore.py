@@ -25,7 +25,6 @@ import binascii
 import contextlib
 import logging
 import random
-import re
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -57,6 +56,7 @@ from tenacity import (
 )
 
 from provisioning.errors import StorageError
+from provisioning.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +143,6 @@ def _retry_after(exc: BaseException | None) -> float:
 
 
 # errors and hints ----------------------------------------------------------------------------------
-
-_SECRETS = re.compile(r"(?i)\b(AccountKey|SharedAccessSignature|sig|se|sv|sp|skoid|sktid)=[^;&\s'\"]+")
-_QUERY = re.compile(r"\?[^\s'\"]*")
-
-
-def redact(text: str) -> str:
-    """Drop anything that may be a key or a SAS from a message (query strings and key=value pairs)."""
-    return _QUERY.sub("?…", _SECRETS.sub(lambda m: f"{m.group(1)}=***", text))
 
 
 def _error_code(exc: BaseException) -> str | None:

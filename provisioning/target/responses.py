@@ -10,6 +10,7 @@ import re
 
 import httpx
 
+from provisioning import redaction
 from provisioning.errors import (
     BadRequestError,
     ConflictError,
@@ -21,7 +22,6 @@ from provisioning.errors import (
 from provisioning.target.payload import ErrorInfo, parse_error
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-REDACTED = "[redacted]"
 
 _BY_STATUS: dict[int, type[TargetError]] = {
     400: BadRequestError,
@@ -49,11 +49,8 @@ def _secrets(request: httpx.Request | None) -> list[str]:
 
 
 def redact(text: str | None, request: httpx.Request | None) -> str | None:
-    if text is None:
-        return None
-    for secret in _secrets(request):
-        text = text.replace(secret, REDACTED)
-    return text
+    """`text` without the request's credential (as sent or bare) or anything else credential-like."""
+    return redaction.redact(text, known=_secrets(request))
 
 
 def error_info(response: httpx.Response) -> ErrorInfo:

@@ -103,7 +103,7 @@ def test_digest_with_missing_fields() -> None:
     ("dirty", "clean"),
     [
         (f"401 for Authorization: Bearer {JWT}", "401 for Authorization: Bearer [redacted]"),
-        (f"token {JWT} expired", "token [redacted token] expired"),
+        (f"token {JWT} expired", "token [redacted] expired"),
         (
             "POST /token?client_secret=abc123&grant_type=x",
             "POST /token?client_secret=[redacted]&grant_type=x",
