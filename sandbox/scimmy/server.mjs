@@ -60,7 +60,7 @@ function store(unique) {
 
 const users = store("userName");
 const groups = store("displayName");
-SCIMMY.Resources.declare(SCIMMY.Resources.User)
+SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false))
     .ingress((resource, instance, ctx) => users.ingress(resource, instance, ctx))
     .egress((resource, ctx) => users.egress(resource, ctx))
     .degress((resource, ctx) => users.degress(resource, ctx));

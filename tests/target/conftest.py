@@ -16,6 +16,8 @@ from scim2_server.utils import load_default_provider
 from provisioning.target import RetryPolicy, ScimClient, ScimDialect, Throttle
 from sandbox._server import ServerThread
 from sandbox.goto import SANDBOX_GOTO_TOKEN, GoToSimulator
+from sandbox.scimmy import ScimmyServer
+from tests.fixtures.scimmy import scimmy_process  # noqa: F401  (a fixture, used through getfixturevalue)
 
 SCIM2_TOKEN = "scim2-server-test-token"
 
@@ -88,13 +90,17 @@ def _http(base_url: str, token: str, *, timeout: float = 10.0) -> httpx.AsyncCli
     return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
 
 
-@pytest.fixture(params=["scim2-server", "goto-sim", "goto-sim-rfc7644"])
+@pytest.fixture(params=["scim2-server", "scimmy", "goto-sim", "goto-sim-rfc7644"])
 async def peer(request: pytest.FixtureRequest) -> AsyncIterator[Peer]:
-    """The same client cases against both peers, each in its own dialect; and the simulator spoken to in
-    plain RFC 7644, the fallback should GoTo refuse one of the Entra habits the goto preset assumes."""
+    """The same client cases against the peers we did not write (scim2-server, SCIMMY) and the
+    simulator, each in its own dialect; and the simulator spoken to in plain RFC 7644, the fallback
+    should GoTo refuse one of the Entra habits the goto preset assumes."""
     if request.param == "scim2-server":
         server: ServerThread = request.getfixturevalue("scim2_server")
         base_url, token, dialect, sim = server.url + "/v2", SCIM2_TOKEN, ScimDialect.rfc7644(), None
+    elif request.param == "scimmy":
+        scimmy: ScimmyServer = request.getfixturevalue("scimmy_process")
+        base_url, token, dialect, sim = scimmy.new_tenant_url(), scimmy.token, ScimDialect.rfc7644(), None
     else:
         sim = request.getfixturevalue("reset_goto_sim")
         sim.configure(rate_limit_per_second=1000)
@@ -109,3 +115,42 @@ async def peer(request: pytest.FixtureRequest) -> AsyncIterator[Peer]:
 async def sim_http(goto_sim: GoToSimulator) -> AsyncIterator[httpx.AsyncClient]:
     async with _http(goto_sim.scim_base_url, SANDBOX_GOTO_TOKEN) as http:
         yield http
+
+
+@dataclass
+class Wire:
+    """(method, path, status) of every answer a client got, in order: what went over the wire."""
+
+    calls: list[tuple[str, str, int]]
+
+    def statuses(self, method: str) -> list[int]:
+        return [status for m, _, status in self.calls if m == method]
+
+
+def record_wire(http: httpx.AsyncClient) -> Wire:
+    wire = Wire([])
+
+    async def hook(response: httpx.Response) -> None:
+        wire.calls.append((response.request.method, response.request.url.path, response.status_code))
+
+    http.event_hooks["response"].append(hook)
+    return wire
+
+
+@pytest.fixture(params=["scim2-server", "scimmy", "goto-sim"])
+async def default_peer(request: pytest.FixtureRequest) -> AsyncIterator[Peer]:
+    """Every peer spoken to in the DEFAULT dialect (goto), as the product does with no setting."""
+    if request.param == "scim2-server":
+        server: ServerThread = request.getfixturevalue("scim2_server")
+        base_url, token, sim = server.url + "/v2", SCIM2_TOKEN, None
+    elif request.param == "scimmy":
+        scimmy: ScimmyServer = request.getfixturevalue("scimmy_process")
+        base_url, token, sim = scimmy.new_tenant_url(), scimmy.token, None
+    else:
+        sim = request.getfixturevalue("reset_goto_sim")
+        sim.configure(rate_limit_per_second=1000)
+        base_url, token = sim.scim_base_url, SANDBOX_GOTO_TOKEN
+    dialect = ScimDialect.goto()
+    async with _http(base_url, token) as http:
+        client = ScimClient(http, dialect=dialect, throttle=fast_throttle())
+        yield Peer(request.param, base_url, token, dialect, client, http, sim)

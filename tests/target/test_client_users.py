@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from provisioning.errors import ConflictError, NotFoundError, UnauthorizedError
+from provisioning.errors import BadRequestError, ConflictError, NotFoundError, UnauthorizedError
 from provisioning.target import (
     ENTERPRISE_USER_SCHEMA,
     ScimClient,
@@ -45,7 +45,10 @@ async def test_create_then_get_and_find(peer: Peer) -> None:
     found = await peer.client.find_user(user_name="ann@contoso.com")
     assert found is not None and found["id"] == created["id"]
     found_other_case = await peer.client.find_user(user_name="ANN@contoso.com")  # userName: caseExact=false
-    assert found_other_case is not None and found_other_case["id"] == created["id"]
+    if peer.name == "scimmy":  # SCIMMY 1.3 compares userName case-exactly in filters: it finds nobody
+        assert found_other_case is None
+    else:
+        assert found_other_case is not None and found_other_case["id"] == created["id"]
 
 
 async def test_find_and_get_a_user_who_is_not_there(peer: Peer) -> None:
@@ -59,6 +62,10 @@ async def test_find_a_user_name_with_quotes_and_backslashes(peer: Peer) -> None:
     tricky = 'o"brien\\x@contoso.com'
     created = await peer.client.create_user(build_user({"userName": tricky}))
     await peer.client.create_user(build_user({"userName": "obrien@contoso.com"}))
+    if peer.name == "scimmy":  # SCIMMY 1.3's filter tokenizer refuses an escaped backslash (400)
+        with pytest.raises(BadRequestError, match="invalidFilter"):
+            await peer.client.find_user(user_name=tricky)
+        return
     found = await peer.client.find_user(user_name=tricky)
     assert found is not None and found["id"] == created["id"]
 
