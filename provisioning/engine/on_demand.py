@@ -7,21 +7,21 @@ writes to GoTo at the same time as a cycle, and it clears the object's retry bac
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from provisioning.engine.apply import apply_operation
-from provisioning.engine.cycle import CycleResult, SyncEngine
+from provisioning.engine.cycle import SyncEngine
 from provisioning.engine.lease import NoLease
-from provisioning.engine.plan import Action, Operation, plan_user
+from provisioning.engine.plan import Action, Operation
+from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import InputError, SourceNotFoundError
-from provisioning.model import AuditStatus, CycleRecord
+from provisioning.model import AuditStatus
 
 MAX_GROUP_MEMBERS = 5  # as Entra's on-demand provisioning of a group
 LEASE_WAIT_SECONDS = 20.0
+BUSY = "a provisioning cycle is running; try again when it has finished"
 
 
 @dataclass
@@ -79,15 +79,9 @@ class OnDemand:
         self, user_id: str, *, dry_run: bool = False, initiated_by: str = "on-demand"
     ) -> OnDemandResult:
         engine = self.engine
-        cycle = CycleRecord(
-            id=str(uuid.uuid4()),
-            started=engine._clock().isoformat(),
-            kind="on-demand",
-            initiated_by=initiated_by,
-            dry_run=dry_run,
-        )
-        result = OnDemandResult(user_id, cycle_id=cycle.id, dry_run=dry_run)
-        source = await engine.source.get_user(user_id, select=engine._select)
+        run = CycleRun.start("on-demand", initiated_by=initiated_by, dry_run=dry_run, clock=engine.clock)
+        result = OnDemandResult(user_id, cycle_id=run.cycle.id, dry_run=dry_run)
+        source = await engine.source.get_user(user_id, select=engine.select)
         if source is None:
             raise SourceNotFoundError(
                 f"user {user_id} does not exist in Entra ID (or is deleted)", status=404
@@ -98,34 +92,21 @@ class OnDemand:
                 "EntraImport", "import", "success", f"read user {name} from Microsoft Graph", _public(source)
             )
         )
-        busy = "a provisioning cycle is running; try again when it has finished"
-        lease = NoLease() if dry_run else engine.lease(cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=busy)
-        counts: Counter[str] = Counter()
+        lease = (
+            NoLease() if dry_run else engine.lease(run.cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=BUSY)
+        )
         async with lease:
-            engine._lease = lease
-            try:
-                return await self._provision(user_id, source, cycle, counts, result, dry_run=dry_run)
-            finally:
-                engine._lease = NoLease()
-                cycle.ended = engine._clock().isoformat()
-                cycle.counts = dict(sorted(counts.items()))
-                cycle.status = result.status
-                await engine.state.upsert_cycle(cycle)
+            run.lease = lease
+            async with engine.recorded(run):
+                await self._provision(user_id, run, result)
+                run.cycle.status = result.status
+        return result
 
-    async def _provision(
-        self,
-        user_id: str,
-        source: dict[str, Any],
-        cycle: CycleRecord,
-        counts: Counter[str],
-        result: OnDemandResult,
-        *,
-        dry_run: bool,
-    ) -> OnDemandResult:
+    async def _provision(self, user_id: str, run: CycleRun, result: OnDemandResult) -> None:
         engine = self.engine
         index = await self._index_for(user_id)
         link = await engine.state.get_link(user_id)
-        candidate = await engine._candidate(user_id, None, link, index)
+        candidate = await engine.candidate(user_id, None, link, index)
         assert candidate is not None  # the user exists (just read)
         scope = candidate.scope
         result.steps.append(
@@ -138,39 +119,27 @@ class OnDemand:
             )
         )
         matched = await self._match_step(candidate.link, dict(candidate.source or {}), result)
-        op = plan_user(
-            candidate,
-            engine.mapping,
-            skip_out_of_scope_deletions=engine.options.skip_out_of_scope_deletions,
-            hard_delete_action=engine.options.hard_delete_action,
-        )
+        op = engine.plan(candidate)
         result.operation = op
         if op is None:
             result.steps.append(
                 Step("Action", "processing", "skipped", "GoTo already matches Entra: nothing to do")
             )
             result.status = "skipped"
-            return result
+            return
         adopts = " (adopting the matched GoTo account)" if op.action is Action.CREATE and matched else ""
         result.steps.append(
             Step("Action", "processing", "success", f"{op.action.value}{adopts}: {op.reason}")
         )
-        if dry_run:
+        if run.dry_run:
             result.steps.append(Step("Export", "export", "skipped", "dry run: nothing was written to GoTo"))
             result.status = "dry-run"
-            await engine._record_dry_run(cycle, counts, [op])
-            return result
-        outcome = await apply_operation(op, engine._writer(), engine.mapping)
-        cycle_result = CycleResult(cycle)
-        await engine._record(
-            cycle,
-            cycle_result,
-            counts,
-            [outcome],
-            {user_id: link},
-            [],
-            {user_id: dict(candidate.source or {})},
-        )
+            await engine.recorder.record_dry_run(run, [op])
+            return
+        run.lease.check()
+        outcome = await apply_operation(op, engine.writer(run), engine.mapping)
+        snapshots = {user_id: dict(candidate.source or {})}
+        await engine.recorder.record(run, [outcome], {user_id: link}, snapshots=snapshots)
         result.target_id = outcome.target_id
         result.status = outcome.status.value
         description = f"{outcome.action} in GoTo" + (f" ({outcome.note})" if outcome.note else "")
@@ -179,7 +148,6 @@ class OnDemand:
         result.steps.append(
             Step("Export", "export", outcome.status.value, description, {"targetId": outcome.target_id})
         )
-        return result
 
     async def provision_group(
         self, group_id: str, *, member_ids: list[str] | None = None, dry_run: bool = False

@@ -1,0 +1,109 @@
+"""Assigned groups' direct members: what changed this cycle (from the groups delta, or a fresh
+read of newly assigned groups), and the scope index built from the stored members plus those changes.
+
+The diff is pure (`member_changes`); reading and storing stay with the cycle, which writes the new
+members only after every user they affect has been processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from provisioning.engine.ports import Source, StateStore
+from provisioning.engine.scope import AssignmentIndex
+from provisioning.errors import DeltaExpiredError
+from provisioning.model import Assignment, GroupChange
+
+
+@dataclass(slots=True)
+class GroupDelta:
+    """Assigned groups' direct members as they will be once this cycle is recorded."""
+
+    added: dict[str, set[str]] = field(default_factory=dict)  # members to store
+    removed: dict[str, set[str]] = field(default_factory=dict)  # members to forget
+    dropped: set[str] = field(default_factory=set)  # groups no longer assigned
+    dirty: set[str] = field(default_factory=set)  # users whose membership changed
+    delta_link: str | None = None
+
+
+def member_changes(
+    changes: Iterable[GroupChange], *, assigned: set[str], relisted: set[str]
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """User members added and removed per assigned group, the last word winning (a group may be split
+    over pages); groups read afresh this cycle (`relisted`) are left to that read."""
+    adds: dict[str, set[str]] = {}
+    removes: dict[str, set[str]] = {}
+    for change in changes:
+        if change.id not in assigned or change.id in relisted:
+            continue
+        for member in change.members:
+            if member.member_type != "user":
+                continue
+            target, other = (removes, adds) if member.removed else (adds, removes)
+            target.setdefault(change.id, set()).add(member.member_id)
+            other.get(change.id, set()).discard(member.member_id)
+    return adds, removes
+
+
+async def read_groups(
+    source: Source,
+    state: StateStore,
+    previous: list[Assignment],
+    current: list[Assignment],
+    *,
+    link: str | None,
+) -> GroupDelta:
+    before = {a.principal_id for a in previous if a.principal_type == "Group"}
+    now = {a.principal_id for a in current if a.principal_type == "Group"}
+    groups = GroupDelta(dropped=before - now)
+    relist = now - before
+    changes: list[GroupChange] = []
+    try:
+        if link is None:
+            raise DeltaExpiredError("no groups watermark yet")
+        async for page in source.iter_groups_delta(link=link):
+            changes.extend(page.items)
+            if page.delta_link:
+                groups.delta_link = page.delta_link
+    except DeltaExpiredError:
+        # Track from now on, then read the members of every assigned group afresh.
+        async for page in source.iter_groups_delta(link=None, latest=True):
+            if page.delta_link:
+                groups.delta_link = page.delta_link
+        relist, changes = set(now), []
+    adds, removes = member_changes(changes, assigned=now, relisted=relist)
+    stored = await state.list_members(groups.dropped | (relist & before))
+    for group_id in groups.dropped:
+        groups.dirty |= stored[group_id]
+    for group_id in relist:
+        members = {m.member_id for m in await source.list_group_members(group_id) if m.member_type == "user"}
+        old = stored.get(group_id, set())
+        groups.added[group_id] = members - old
+        groups.removed[group_id] = old - members
+        groups.dirty |= members ^ old
+    for group_id, users in adds.items():
+        groups.added[group_id] = users
+        groups.dirty |= users
+    for group_id, users in removes.items():
+        groups.removed[group_id] = users
+        groups.dirty |= users
+    return groups
+
+
+async def scope_index(state: StateStore, current: list[Assignment], groups: GroupDelta) -> AssignmentIndex:
+    """Scope needs every assigned group's members: stored, plus this cycle's changes."""
+    assigned = {a.principal_id for a in current if a.principal_type == "Group"}
+    members = await state.list_members(assigned)
+    for group_id in assigned:
+        members[group_id] = (
+            members.get(group_id, set()) | groups.added.get(group_id, set())
+        ) - groups.removed.get(group_id, set())
+    return AssignmentIndex(current, members)
+
+
+async def store_groups(state: StateStore, groups: GroupDelta) -> None:
+    """The members this cycle learnt, once every user they affect has been processed."""
+    await state.update_members(added=groups.added, removed=groups.removed)
+    for group_id in groups.dropped:
+        await state.drop_members(group_id)

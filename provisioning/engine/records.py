@@ -1,0 +1,174 @@
+"""Outcomes become records: audit records, links and retries (the Recorder), and the rows of
+deprovisions held back (staged for an admin, or pending across a checkpoint)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from provisioning.engine.apply import Outcome, audit_action
+from provisioning.engine.plan import Action, Change, Operation
+from provisioning.engine.ports import StateStore
+from provisioning.engine.run import CycleRun
+from provisioning.model import AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
+
+
+@dataclass(slots=True)
+class Held:
+    """A disable or delete waiting for the end of the cycle (or for an admin, when staged)."""
+
+    operation: Operation
+    link: Link | None
+    snapshot: dict[str, Any] | None = None
+
+    def already_done(self) -> bool:
+        """A disable whose account is already inactive, or a delete whose link is gone, was applied."""
+        if self.operation.action is Action.DELETE:
+            return self.link is None
+        return self.link is not None and not self.link.active
+
+
+def held_row(held: Held) -> dict[str, Any]:
+    op = held.operation
+    return {
+        "SourceId": op.source_id,
+        "Action": op.action.value,
+        "TargetId": op.target_id or "",
+        "Reason": op.reason,
+        "DisplayName": op.display_name or "",
+        "Changes": json.dumps([[c.path, c.old, c.new] for c in op.changes]),
+    }
+
+
+def held_from_row(row: Mapping[str, Any], link: Link | None) -> Held:
+    changes = tuple(Change(path, old, new) for path, old, new in json.loads(str(row.get("Changes") or "[]")))
+    op = Operation(
+        Action(str(row["Action"])),
+        str(row["SourceId"]),
+        str(row["Reason"]),
+        str(row.get("TargetId") or "") or None,
+        str(row.get("DisplayName") or "") or None,
+        {c.path: c.new for c in changes},
+        changes,
+    )
+    return Held(op, link)
+
+
+async def load_held(state: StateStore, kind: str) -> list[Held]:
+    rows = await state.list_held_operations(kind)
+    links = await state.get_links([str(r["SourceId"]) for r in rows])
+    return [held_from_row(r, links.get(str(r["SourceId"]))) for r in rows]
+
+
+def audit_record(cycle: CycleRecord, outcome: Outcome, *, reason: str | None = None) -> AuditRecord:
+    """One entry of the provisioning log, shaped like Entra's."""
+    op = outcome.operation
+    text = reason or (op.reason if not outcome.note else f"{op.reason}; {outcome.note}")
+    return AuditRecord(
+        id=str(uuid.uuid4()),
+        cycle_id=cycle.id,
+        change_id=str(uuid.uuid4()),
+        activity_date_time=datetime.now(UTC).isoformat(),
+        action=outcome.action,
+        status=outcome.status,
+        source_id=op.source_id,
+        object_type=op.object_type,
+        source_display_name=op.display_name,
+        target_id=outcome.target_id,
+        target_display_name=op.display_name,
+        reason=text,
+        error_code=outcome.error_code,
+        error_reason=outcome.error_reason,
+        recommended_action=outcome.recommended_action,
+        modified_properties=tuple(ModifiedProperty(c.path, _text(c.old), _text(c.new)) for c in op.changes),
+        duration_ms=outcome.duration_ms,
+        initiated_by=cycle.initiated_by,
+        dry_run=cycle.dry_run,
+    )
+
+
+def staged_record(cycle: CycleRecord, op: Operation, detail: str) -> AuditRecord:
+    outcome = Outcome(op, AuditStatus.SKIPPED, "stagedDelete", op.target_id)
+    reason = f"{op.reason}; held for an admin: {detail} (POST /api/staged/approve or /api/staged/reject)"
+    return audit_record(cycle, outcome, reason=reason)
+
+
+def rejected_record(cycle: CycleRecord, op: Operation) -> AuditRecord:
+    outcome = Outcome(op, AuditStatus.SKIPPED, "other", op.target_id)
+    return audit_record(cycle, outcome, reason=f"staged {op.action.value} rejected by an admin: {op.reason}")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return str(value)
+
+
+class Recorder:
+    """Writes what happened: audit records first, then links, then the retry ladder."""
+
+    def __init__(self, state: StateStore) -> None:
+        self.state = state
+
+    async def record(
+        self,
+        run: CycleRun,
+        outcomes: Sequence[Outcome],
+        links: Mapping[str, Link | None],
+        *,
+        refreshed: Sequence[Link] = (),
+        snapshots: Mapping[str, dict[str, Any] | None] | None = None,
+    ) -> None:
+        snapshots = snapshots or {}
+        records: list[AuditRecord] = []
+        upserts: list[Link] = list(refreshed)
+        deleted: list[str] = []
+        failures: dict[str, str] = {}
+        succeeded: list[str] = []
+        for outcome in outcomes:
+            op = outcome.operation
+            run.counts[f"{outcome.action}/{outcome.status.value}"] += 1
+            records.append(audit_record(run.cycle, outcome))
+            if outcome.failed:
+                run.result.failed_records.append(records[-1])
+                failures[op.source_id] = outcome.error_reason or outcome.error_code or "failed"
+                continue
+            succeeded.append(op.source_id)
+            link = links.get(op.source_id)
+            if op.action is Action.DELETE:
+                deleted.append(op.source_id)
+            elif op.action is Action.DISABLE and link is not None:
+                link.active = False
+                link.written["active"] = False
+                link.source = snapshots.get(op.source_id) or link.source
+                upserts.append(link)
+            elif op.action in (Action.CREATE, Action.UPDATE) and outcome.target_id is not None:
+                source = snapshots.get(op.source_id) or (link.source if link else {})
+                upserts.append(Link(op.source_id, outcome.target_id, True, dict(outcome.written), source))
+        # Audit first: a crash after it replays the object (adopt, recorded again); a crash between
+        # links and audit would leave an applied action that no record explains.
+        await self.state.add_audit_records(records)
+        await self.state.upsert_links(upserts)
+        if deleted:
+            await self.state.delete_links(deleted)
+        if failures:
+            await self.state.record_failures(failures, now=run.clock())
+        if succeeded:
+            await self.state.clear_retries(succeeded)
+
+    async def record_dry_run(
+        self, run: CycleRun, operations: Sequence[Operation], *, note: str | None = None
+    ) -> None:
+        records = []
+        for op in operations:
+            run.counts[f"{op.action.value}/planned"] += 1
+            reason = f"dry run, nothing written: {op.reason}" + (f"; would be held: {note}" if note else "")
+            outcome = Outcome(op, AuditStatus.SKIPPED, audit_action(op.action), op.target_id)
+            records.append(replace(audit_record(run.cycle, outcome), reason=reason))
+        await self.state.add_audit_records(records)

@@ -1,0 +1,80 @@
+"""What one run carries from start to end: its cycle record, result, counts, lease and clock."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from provisioning.engine.lease import Lease, NoLease
+from provisioning.engine.plan import Operation
+from provisioning.model import AuditRecord, CycleRecord
+
+SkipKind = Literal["off", "quarantined", "busy"]
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class CycleResult:
+    """What a caller gets back: the cycle record, the plan, and the failures to report."""
+
+    cycle: CycleRecord
+    planned: list[Operation] = field(default_factory=list)  # every operation, for dry runs and printing
+    failures: int = 0
+    failed_records: list[AuditRecord] = field(default_factory=list)  # for the failed-objects digest
+    skip: SkipKind | None = None  # why the cycle did not run, when it did not
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.cycle.counts
+
+
+@dataclass(slots=True)
+class CycleRun:
+    """One run in flight. Every step takes it, so no step needs a 7-parameter signature."""
+
+    cycle: CycleRecord
+    clock: Clock
+    lease: Lease | NoLease = field(default_factory=NoLease)
+    counts: Counter[str] = field(default_factory=Counter)
+    result: CycleResult = field(init=False)
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.result = CycleResult(self.cycle)
+
+    @classmethod
+    def start(cls, kind: str, *, initiated_by: str, dry_run: bool, clock: Clock) -> CycleRun:
+        cycle = CycleRecord(
+            id=str(uuid.uuid4()),
+            started=clock().isoformat(),
+            kind=kind,
+            initiated_by=initiated_by,
+            dry_run=dry_run,
+        )
+        return cls(cycle, clock)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.cycle.dry_run
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def failures(self) -> int:
+        return sum(n for key, n in self.counts.items() if key.endswith("/failure"))
+
+    def done(self) -> int:
+        """Operations applied (or held/skipped) so far; dry-run plans are not work done."""
+        return sum(n for key, n in self.counts.items() if not key.endswith("/planned"))
+
+    def close(self) -> None:
+        """Stamp the end and the counts on the cycle record (before its last write)."""
+        self.cycle.ended = self.clock().isoformat()
+        self.cycle.counts = dict(sorted(self.counts.items()))
+        self.cycle.operations_done = self.done()
+        self.result.failures = self.failures()
