@@ -29,8 +29,10 @@ async def http(sim: GoToSimulator) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def client_for(http: httpx.AsyncClient, **options: int) -> ScimClient:
-    return ScimClient(http, dialect=ScimDialect.goto(), throttle=fast_throttle(), **options)
+def client_for(http: httpx.AsyncClient, *, max_list_pages: int = 10_000) -> ScimClient:
+    return ScimClient(
+        http, dialect=ScimDialect.goto(), throttle=fast_throttle(), max_list_pages=max_list_pages
+    )
 
 
 def seed(sim: GoToSimulator, count: int) -> list[str]:
