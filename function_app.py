@@ -25,9 +25,10 @@ from provisioning.config import load_settings
 from provisioning.report import summary_dict
 from provisioning.service import prune_audit, run_sync
 
-# httpx/httpcore log every request at INFO with its full URL (delta tokens, UPN filters); the
-# Functions host runs the root logger at INFO and ships it to Application Insights.
-for _chatty in ("httpx", "httpcore"):
+# httpx/httpcore log every request at INFO with its full URL (delta tokens, UPN filters), and the Azure
+# SDK logs every Table request and answer (keys are Entra ids); the Functions host runs the root
+# logger at INFO and ships it to Application Insights.
+for _chatty in ("httpx", "httpcore", "azure.core.pipeline.policies.http_logging_policy"):
     logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)

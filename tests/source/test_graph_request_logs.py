@@ -34,3 +34,18 @@ async def test_no_httpx_request_line_at_the_default_level(
     assert chatty == []
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert not any(str(link) in text for link in links)
+
+
+async def test_no_table_storage_request_line_at_the_default_level(
+    functions: dict[str, Any],
+    tables_connection_string: str,
+    table_prefix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from provisioning.state.tables import TableState
+
+    caplog.set_level(logging.INFO)
+    async with TableState.from_connection_string(tables_connection_string, prefix=table_prefix) as state:
+        await state.set_watermark("users", "https://graph.example/delta?$deltatoken=secret-looking")
+    policy = [r for r in caplog.records if r.name == "azure.core.pipeline.policies.http_logging_policy"]
+    assert policy == []
