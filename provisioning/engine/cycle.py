@@ -10,9 +10,8 @@ quarantine in quarantine.py, staged approvals in staged.py, the lease in lease.p
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from provisioning.engine.decisions import (
 )
 from provisioning.engine.groups import read_groups, scope_index, store_groups
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, LeaseGuardedTarget, Waiting
+from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
 from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import QUARANTINE, Quarantine
@@ -38,9 +38,6 @@ from provisioning.engine.staged import STAGED, STAGED_DECISION, StagedDeprovisio
 from provisioning.errors import (
     DeltaExpiredError,
     LeaseHeldError,
-    LeaseLostError,
-    StorageError,
-    UnauthorizedError,
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.model import DeltaPage, Link, UserChange
@@ -50,9 +47,7 @@ GROUPS_WATERMARK = "groups"
 CHECKPOINT = "checkpoint"
 PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
 BUSY = "another cycle or on-demand provisioning holds the lease"
-DEAD_RUN_LOOKBACK = 10  # recent cycle rows checked for runs that died without recording their end
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +126,7 @@ class SyncEngine:
             )
         if skipped is not None:
             run.result.skip = skipped[0]
-            await self._record_skip(run, skipped[1])
+            await record_skip(self.state, run, skipped[1])
             return run.result
         try:
             if pending:
@@ -142,14 +137,14 @@ class SyncEngine:
                 run.cycle.id, wait=lease_wait, on_wait=on_lease_wait, busy_message=BUSY
             ) as lease:
                 run.lease = lease
-                await self._close_dead_runs()
+                await close_dead_runs(self.state, self.clock)
                 async with self.recorded(run):
                     await self._run(run, users_link)
         except LeaseHeldError:
             if initiated_by != "timer":
                 raise
             run.result.skip = "busy"  # the timer's skip stays quiet, but on record
-            await self._record_skip(run, BUSY)
+            await record_skip(self.state, run, BUSY)
             return run.result
         await self.quarantine.settle(run)
         return run.result
@@ -381,50 +376,9 @@ class SyncEngine:
         """The target as this run may write to it: only while its lease holds."""
         return LeaseGuardedTarget(self.target, run.lease)
 
-    @asynccontextmanager
-    async def recorded(self, run: CycleRun) -> AsyncIterator[CycleRun]:
+    def recorded(self, run: CycleRun) -> AbstractAsyncContextManager[CycleRun]:
         """On record from its start (a crash leaves a `running` row) to its end, whatever ends it."""
-        cycle = run.cycle
-        await self.state.upsert_cycle(cycle)
-        failing = True
-        try:
-            yield run
-            failing = False
-        except UnauthorizedError as exc:
-            cycle.status, cycle.error = "failed", f"credentials: {exc}"[:2000]
-            await self.quarantine.enter("credentials", str(exc))
-            raise
-        except (LeaseLostError, StorageError) as exc:
-            cycle.status, cycle.error = "interrupted", f"{type(exc).__name__}: {exc}"[:2000]
-            raise
-        except BaseException as exc:
-            cycle.status, cycle.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
-            raise
-        finally:
-            run.close()
-            if self.request_counts is not None:
-                cycle.graph_requests, cycle.goto_requests = self.request_counts()
-            try:
-                await self.state.upsert_cycle(cycle)
-            except StorageError as exc:
-                if not failing:
-                    raise
-                log.warning("cycle %s: its final row could not be written (%s)", cycle.id, exc)
-
-    async def _record_skip(self, run: CycleRun, reason: str) -> None:
-        run.cycle.status = f"skipped: {reason}"
-        run.cycle.ended = self.clock().isoformat()
-        await self.state.upsert_cycle(run.cycle)
-
-    async def _close_dead_runs(self) -> None:
-        """Rows still `running` while we hold the lease belong to runs that died (killed, or storage
-        lost before they could record their end): say so, rather than show them running forever."""
-        for row in await self.state.list_cycles(limit=DEAD_RUN_LOOKBACK):
-            if row.status == "running" and not row.dry_run:
-                row.status = "interrupted"
-                row.error = row.error or "the run stopped without recording its end (killed, or storage lost)"
-                row.ended = row.ended or self.clock().isoformat()
-                await self.state.upsert_cycle(row)
+        return recorded(run, self.state, self.quarantine, self.request_counts)
 
     # staged deprovisions: an admin approves or rejects them (staged.py) ----------------------------
 
