@@ -10,13 +10,14 @@ quarantine in quarantine.py, staged approvals in staged.py, the lease in lease.p
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioning.engine.apply import UserTarget, apply_operations
+from provisioning.engine.apply import UserTarget, apply_operations, finished_outcomes
 from provisioning.engine.decisions import (
     HELD_REASONS,
     QUARANTINE_RETRY_HOURS,
@@ -46,6 +47,7 @@ USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
 CHECKPOINT = "checkpoint"
 PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
+log = logging.getLogger(__name__)
 BUSY = "another cycle or on-demand provisioning holds the lease"
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
 
@@ -346,15 +348,25 @@ class SyncEngine:
         refreshed: Sequence[Link] = (),
         snapshots: Mapping[str, dict[str, Any] | None] | None = None,
     ) -> None:
-        """Apply under the run's lease, then record every outcome."""
+        """Apply under the run's lease, then record every outcome, also of work that was in flight
+        when something stopped the rest (a 401, a lost lease): what GoTo did is always on record."""
         run.lease.check()
-        outcomes = await apply_operations(
-            operations,
-            self.writer(run),
-            self.mapping,
-            concurrency=self.concurrency,
-            on_done=self.progress.operation_done,
-        )
+        try:
+            outcomes = await apply_operations(
+                operations,
+                self.writer(run),
+                self.mapping,
+                concurrency=self.concurrency,
+                on_done=self.progress.operation_done,
+            )
+        except Exception as stopped:
+            finished = finished_outcomes(stopped)
+            if finished:
+                try:
+                    await self.recorder.record(run, finished, links, snapshots=snapshots)
+                except Exception as unrecorded:  # never hide what stopped the run
+                    log.warning("could not record %d finished operations: %s", len(finished), unrecorded)
+            raise
         await self.recorder.record(run, outcomes, links, refreshed=refreshed, snapshots=snapshots)
 
     def lease(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from provisioning.engine.apply import apply_operations
 from provisioning.engine.plan import Operation
 from provisioning.engine.records import load_held, rejected_record
 from provisioning.engine.run import CycleResult, CycleRun
@@ -72,14 +71,8 @@ class StagedDeprovisions:
                     run.cycle.status = "stopped at the time budget: the next timer cycle goes on approving"
                     return
                 chunk = todo[start : start + STAGED_CHUNK]
-                outcomes = await apply_operations(
-                    [h.operation for h in chunk],
-                    engine.writer(run),
-                    engine.mapping,
-                    concurrency=engine.concurrency,
-                )
                 links = {h.operation.source_id: h.link for h in chunk if h.link is not None}
-                await engine.recorder.record(run, outcomes, links)
+                await engine.apply(run, [h.operation for h in chunk], links)
         else:
             records = [rejected_record(run.cycle, h.operation) for h in held]
             run.counts["other/skipped"] += len(records)

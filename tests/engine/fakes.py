@@ -1,0 +1,227 @@
+"""A fake Entra (Source) and a fake GoTo (UserTarget) for cycle tests without I/O.
+
+The fake source keeps a change log and answers delta rounds the way Graph does: a first round with
+every user over pages, later rounds with what changed since the round's link (`@removed` for soft
+and hard deletes), `members@delta` for groups, and an expired link when told to. The fake target
+is a dict of accounts keyed by GoTo id, with 409 on a taken userName, 404 on an unknown id, and an
+optional failure per userName. Both count what they were asked, so tests assert the exact work.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioning.engine.apply import TargetUser
+from provisioning.errors import BadRequestError, ConflictError, DeltaExpiredError, NotFoundError
+from provisioning.model import Assignment, DeltaPage, GroupChange, MemberChange, UserChange
+
+SP = "sp-1"
+ROLE = "role-user"
+DEFAULT_ACCESS = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass
+class FakeSource:
+    page_size: int = 3
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    state: dict[str, str] = field(default_factory=dict)  # id -> active | soft | hard
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+    members: dict[str, set[str]] = field(default_factory=dict)
+    log: list[tuple[int, str, str]] = field(default_factory=list)  # (version, kind, id)
+    expired: set[str] = field(default_factory=set)
+    calls: Counter[str] = field(default_factory=Counter)
+    _version: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    # building the tenant -------------------------------------------------------------------------
+
+    def _touch(self, kind: str, object_id: str) -> None:
+        self.log.append((next(self._version), kind, object_id))
+
+    def add_user(self, user_id: str, **props: Any) -> None:
+        upn = props.pop("upn", f"{user_id}@contoso.example")
+        self.users[user_id] = {
+            "userPrincipalName": upn,
+            "displayName": props.pop("displayName", user_id.title()),
+            "givenName": props.pop("givenName", user_id.title()),
+            "surname": props.pop("surname", "Person"),
+            "mail": props.pop("mail", upn),
+            "mailNickname": user_id,
+            "accountEnabled": True,
+            **props,
+        }
+        self.state[user_id] = "active"
+        self._touch("user", user_id)
+
+    def update_user(self, user_id: str, **props: Any) -> None:
+        self.users[user_id].update(props)
+        self._touch("user", user_id)
+
+    def soft_delete(self, user_id: str) -> None:
+        self.state[user_id] = "soft"
+        self._touch("user", user_id)
+
+    def restore(self, user_id: str) -> None:
+        self.state[user_id] = "active"
+        self._touch("user", user_id)
+
+    def hard_delete(self, user_id: str) -> None:
+        self.state[user_id] = "hard"
+        self._touch("user", user_id)
+
+    def assign(self, principal_id: str, *, kind: str = "User", role: str = ROLE) -> None:
+        self.assignments[principal_id] = Assignment(
+            f"a-{principal_id}", principal_id, kind, role, principal_id
+        )
+
+    def unassign(self, principal_id: str) -> None:
+        del self.assignments[principal_id]
+
+    def add_group(self, group_id: str, *members: str) -> None:
+        self.members[group_id] = set(members)
+        self._touch("group", group_id)
+
+    def add_member(self, group_id: str, user_id: str) -> None:
+        self.members[group_id].add(user_id)
+        self.log.append((next(self._version), f"member+:{user_id}", group_id))
+
+    def remove_member(self, group_id: str, user_id: str) -> None:
+        self.members[group_id].discard(user_id)
+        self.log.append((next(self._version), f"member-:{user_id}", group_id))
+
+    def expire_links(self) -> None:
+        """Every delta link handed out so far is now refused (syncStateNotFound)."""
+        self.expired.update(f"v{v}" for v in range(0, self.version + 1))
+
+    @property
+    def version(self) -> int:
+        return self.log[-1][0] if self.log else 0
+
+    # the Source protocol ---------------------------------------------------------------------------
+
+    async def list_assignments(self, sp_id: str) -> list[Assignment]:
+        self.calls["assignments"] += 1
+        return list(self.assignments.values())
+
+    async def iter_users_delta(
+        self, *, link: str | None, select: Sequence[str]
+    ) -> AsyncIterator[DeltaPage[UserChange]]:
+        self.calls["users_delta"] += 1
+        if link is not None and link.split("#")[0] in self.expired:
+            raise DeltaExpiredError("syncStateNotFound")
+        since, start = _parse(link)
+        if since is None:
+            ids = [u for u, s in self.state.items() if s != "hard"]
+        else:
+            ids = list(dict.fromkeys(i for v, k, i in self.log if v > since and k == "user"))
+        items = [self._user_change(u, full=since is None, select=select) for u in ids]
+        version = self.version
+        for offset in range(start, max(len(items), 1), self.page_size):
+            page = items[offset : offset + self.page_size]
+            more = offset + self.page_size < len(items)
+            base = "full" if since is None else f"v{since}"
+            if more:
+                yield DeltaPage(page, next_link=f"{base}#{offset + self.page_size}")
+            else:
+                yield DeltaPage(page, delta_link=f"v{version}")
+
+    def _user_change(self, user_id: str, *, full: bool, select: Sequence[str]) -> UserChange:
+        state = self.state[user_id]
+        if state == "hard":
+            return UserChange(user_id, {}, "deleted")
+        if state == "soft":
+            return UserChange(user_id, {}, "changed")
+        props = self.users[user_id]
+        return UserChange(user_id, {k: v for k, v in props.items() if k in select})
+
+    async def iter_groups_delta(
+        self, *, link: str | None, select: Sequence[str] = (), latest: bool = False
+    ) -> AsyncIterator[DeltaPage[GroupChange]]:
+        self.calls["groups_delta"] += 1
+        if link is not None and link in self.expired:
+            raise DeltaExpiredError("syncStateNotFound")
+        if latest or link is None:
+            yield DeltaPage([], delta_link=f"v{self.version}")
+            return
+        since, _ = _parse(link)
+        changes: dict[str, list[MemberChange]] = {}
+        for v, kind, object_id in self.log:
+            if since is not None and v > since and kind.startswith("member"):
+                user = kind.split(":", 1)[1]
+                changes.setdefault(object_id, []).append(
+                    MemberChange(user, "user", kind.startswith("member-"))
+                )
+        yield DeltaPage(
+            [GroupChange(g, {}, tuple(m)) for g, m in changes.items()], delta_link=f"v{self.version}"
+        )
+
+    async def list_group_members(self, group_id: str) -> list[MemberChange]:
+        self.calls["members"] += 1
+        return [MemberChange(u, "user") for u in sorted(self.members.get(group_id, ()))]
+
+    async def get_user(self, user_id: str, *, select: Sequence[str]) -> dict[str, Any] | None:
+        self.calls["get_user"] += 1
+        if self.state.get(user_id) != "active":
+            return None
+        return {"id": user_id, **{k: v for k, v in self.users[user_id].items() if k in select}}
+
+
+def _parse(link: str | None) -> tuple[int | None, int]:
+    if link is None:
+        return None, 0
+    base, _, offset = link.partition("#")
+    since = None if base == "full" else int(base[1:])
+    return since, int(offset or 0)
+
+
+@dataclass
+class FakeTarget:
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # GoTo id -> values by path
+    refuse: set[str] = field(default_factory=set)  # userNames GoTo answers 400 for
+    calls: Counter[str] = field(default_factory=Counter)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def by_name(self, user_name: str) -> dict[str, Any] | None:
+        return next((a for a in self.accounts.values() if a["userName"].lower() == user_name.lower()), None)
+
+    def add_existing(self, user_name: str, **values: Any) -> str:
+        goto_id = f"goto-{next(self._ids)}"
+        self.accounts[goto_id] = {"id": goto_id, "userName": user_name, "active": True, **values}
+        return goto_id
+
+    async def find_user(self, *, path: str, value: Any) -> TargetUser | None:
+        self.calls["find"] += 1
+        found = [a for a in self.accounts.values() if str(a.get(path, "")).lower() == str(value).lower()]
+        return TargetUser(found[0]["id"], dict(found[0])) if found else None
+
+    async def create_user(self, values: Mapping[str, Any]) -> TargetUser:
+        self.calls["create"] += 1
+        if values["userName"] in self.refuse:
+            raise BadRequestError("unverified domain", status=400)
+        if self.by_name(str(values["userName"])) is not None:
+            raise ConflictError("userName taken", status=409)
+        goto_id = f"goto-{next(self._ids)}"
+        self.accounts[goto_id] = {"id": goto_id, **values}
+        return TargetUser(goto_id, dict(self.accounts[goto_id]))
+
+    async def update_user(
+        self, target_id: str, values: Mapping[str, Any], *, current: Mapping[str, Any] | None = None
+    ) -> None:
+        self.calls["update"] += 1
+        if target_id not in self.accounts:
+            raise NotFoundError("no such user", status=404)
+        self.accounts[target_id].update(values)
+
+    async def delete_user(self, target_id: str) -> bool:
+        self.calls["delete"] += 1
+        return self.accounts.pop(target_id, None) is not None
+
+    @property
+    def writes(self) -> int:
+        return self.calls["create"] + self.calls["update"] + self.calls["delete"]
+
+    def active_names(self) -> set[str]:
+        return {a["userName"].lower() for a in self.accounts.values() if a.get("active")}
