@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from provisioning.errors import StorageError
 from provisioning.model import Assignment, AuditRecord, CycleRecord, Link, ObjectType
@@ -84,7 +84,7 @@ class TableState:
     def store(self) -> TableStore:
         return self._store
 
-    async def open(self) -> TableState:
+    async def open(self) -> Self:
         await self._store.open_tables(self._prefix + name for name in TABLES)
         self._tables = {name: self._store.table(self._prefix + name) for name in TABLES}
         self.audit_log = await AuditLog(self._store, prefix=self._prefix, owns_store=False).open()
@@ -96,7 +96,7 @@ class TableState:
         self._tables.clear()
         await self._store.close()
 
-    async def __aenter__(self) -> TableState:
+    async def __aenter__(self) -> Self:
         return await self.open()
 
     async def __aexit__(self, *exc: object) -> None:
