@@ -1,4 +1,5 @@
-"""How a cycle is shown to people (text) and to tools (JSON). Pure: data in, text out."""
+"""A cycle as data for tools: the JSON summary the CLI prints with --json, the Function app logs and
+POST /api/staged/reject answers. Pure. The CLI's text for people is provisioning.cli.render's."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from provisioning.engine.cycle import CycleResult
 from provisioning.engine.plan import Operation
 from provisioning.model import AuditRecord
 
-PLAN_LINES_SHOWN = 200
 
-
-def _duration_seconds(result: CycleResult) -> float:
+def duration_seconds(result: CycleResult) -> float:
+    """Seconds from start to end; 0 while the cycle has not ended."""
     cycle = result.cycle
     if not cycle.ended:
         return 0.0
@@ -29,7 +29,7 @@ def summary_dict(result: CycleResult) -> dict[str, Any]:
         "dryRun": cycle.dry_run,
         "started": cycle.started,
         "ended": cycle.ended,
-        "durationSeconds": round(_duration_seconds(result), 3),
+        "durationSeconds": round(duration_seconds(result), 3),
         "counts": cycle.counts,
         "requests": {"graph": cycle.graph_requests, "goto": cycle.goto_requests},
         "error": cycle.error,
@@ -53,38 +53,9 @@ def operation_dict(op: Operation) -> dict[str, Any]:
     }
 
 
-def render_summary(result: CycleResult) -> str:
-    cycle = result.cycle
-    lines = [
-        f"cycle {cycle.id} ({cycle.kind}{', dry run' if cycle.dry_run else ''}): {cycle.status} "
-        f"in {_duration_seconds(result):.2f}s",
-        f"requests: graph {cycle.graph_requests}, goto {cycle.goto_requests}",
-    ]
-    if cycle.counts:
-        width = max(len(k) for k in cycle.counts)
-        lines.append("counts (action/status):")
-        lines.extend(f"  {key.ljust(width)}  {n}" for key, n in cycle.counts.items())
-    else:
-        lines.append("counts: nothing to do")
-    if cycle.error:
-        lines.append(f"error: {cycle.error}")
-    if cycle.dry_run and result.planned:
-        lines.append("plan:")
-        lines.extend(f"  {render_operation(op)}" for op in result.planned[:PLAN_LINES_SHOWN])
-        if len(result.planned) > PLAN_LINES_SHOWN:
-            lines.append(f"  ... and {len(result.planned) - PLAN_LINES_SHOWN} more (use --json for all)")
-    return "\n".join(lines)
-
-
-def render_operation(op: Operation) -> str:
-    changes = ", ".join(
-        f"{c.path}: {c.old!r} -> {c.new!r}" for c in op.changes if c.path != "active" or op.action
-    )
-    who = op.display_name or op.source_id
-    return f"{op.action.value:<7} {who} ({op.reason})" + (f" [{changes}]" if changes else "")
-
-
 def render_audit(records: Iterable[AuditRecord]) -> list[str]:
+    """A cycle's audit records in time order, one line each, for sandbox/demo.py (which imports it
+    from here; the CLI's own text is in provisioning.cli.render)."""
     lines = []
     for r in sorted(records, key=lambda r: r.activity_date_time):
         who = r.source_display_name or r.source_id

@@ -1,25 +1,22 @@
-"""GET /api/logs and `logs` on the CLI: the provisioning logs, filtered, newest first, paged.
+"""GET /api/logs: the provisioning logs, filtered, newest first, paged.
 
-Records are shown the way Entra shows its provisioning logs (provisioningObjectSummary), as JSON,
-CSV for export, or one readable line each. The HTTP handler and the CLI parse the same query
-parameters with the same checks, so a bad value is refused with the same message naming it.
+Records are shaped the way Entra shows its provisioning logs (provisioningObjectSummary), as JSON or
+as CSV for export. `logs` on the CLI (provisioning.cli) parses its filters with this module's
+parser and prints these same shapes, so a bad value is refused with the same message naming it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any
 
 from provisioning.api.http import (
     GUID,
-    ApiError,
     ApiRequest,
     ApiResponse,
     bad_request,
@@ -45,7 +42,6 @@ PARAMS = frozenset({*FILTER_PARAMS, "top", "continuationToken", "format"})
 ACTIONS = ("create", "update", "delete", "disable", "stagedDelete", "other")
 STATUSES = tuple(s.value for s in AuditStatus)
 FORMATS = ("json", "csv")
-CLI_FORMATS = ("table", "json", "csv")
 CONTINUATION_HEADER = "X-Continuation-Token"
 CSV_COLUMNS = (
     "activityDateTime",
@@ -131,57 +127,6 @@ async def handle_logs(request: ApiRequest, *, log: AuditLog) -> ApiResponse:
         return json_response(200, page_dict(page))
 
     return await guarded(answer, request)
-
-
-async def logs_command(
-    filters: Mapping[str, str],
-    *,
-    log: AuditLog,
-    out: TextIO,
-    fmt: str = "table",
-    all_pages: bool = False,
-    err: TextIO | None = None,
-) -> int:
-    """`logs`: `filters` are the HTTP query parameters by name (cycleId, entraId, gotoId, action,
-    status, from, to, top, continuationToken); `fmt` is table, json or csv; `all_pages` follows the
-    continuation tokens to the end (for an export). Exit code 0, or 2 for bad input."""
-    errors = err if err is not None else sys.stderr
-    try:
-        if fmt not in CLI_FORMATS:
-            raise bad_request("format", f"must be one of {', '.join(CLI_FORMATS)}, got {_short(fmt)}")
-        if "format" in filters:
-            raise bad_request("format", "is chosen with --format")
-        parsed = parse_logs_request(ApiRequest("GET", "/api/logs", params=dict(filters)))
-        records, token = await _collect(log, parsed, all_pages=all_pages)
-    except ApiError as exc:
-        print(f"error: {exc.message}", file=errors)
-        return 2
-    if fmt == "json":
-        out.write(json.dumps(page_dict(AuditPage(records, token)), indent=2) + "\n")
-    elif fmt == "csv":
-        out.write(records_csv(records))
-        if token:
-            print(f"more records: continue with continuationToken={token}", file=errors)
-    else:
-        for record in records:
-            out.write(record_line(record) + "\n")
-        if not records:
-            out.write("no records\n")
-        if token:
-            out.write(f"more records: continue with continuationToken={token}\n")
-    return 0
-
-
-async def _collect(
-    log: AuditLog, parsed: LogsRequest, *, all_pages: bool
-) -> tuple[list[AuditRecord], str | None]:
-    page = await read_page(log, parsed)
-    records = list(page.records)
-    while all_pages and page.continuation_token:
-        parsed = LogsRequest(parsed.query, parsed.top, page.continuation_token, parsed.format)
-        page = await read_page(log, parsed)
-        records += page.records
-    return records, page.continuation_token
 
 
 # shapes -------------------------------------------------------------------------------------------
@@ -270,24 +215,6 @@ def modified_text(record: AuditRecord) -> str:
         f"{p.display_name}: {_shown(p.old_value)} -> {_shown(p.new_value)}"
         for p in record.modified_properties
     )
-
-
-def record_line(record: AuditRecord) -> str:
-    """One readable line: when, what, to whom, and why when it was not a plain success."""
-    moment = datetime.fromisoformat(record.activity_date_time).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    who = (
-        f"{record.source_display_name} ({record.source_id})"
-        if record.source_display_name
-        else record.source_id
-    )
-    line = f"{moment}  {record.action:<12} {record.status.value:<8} {who} -> GoTo {record.target_id or '-'}"
-    if record.status is AuditStatus.FAILURE or record.error_code:
-        line += f"  [{record.error_code or 'error'}: {redact(record.error_reason) or ''}]"
-    elif record.status is not AuditStatus.SUCCESS and record.reason:
-        line += f"  ({redact(record.reason)})"
-    if record.dry_run:
-        line += "  (dry run)"
-    return line
 
 
 def _identity_type(object_type: ObjectType) -> str:

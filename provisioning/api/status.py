@@ -1,6 +1,7 @@
-"""GET /api/status and `status` on the CLI: is provisioning on, is a cycle running and how far it
-is, how the last cycles went, when the next one runs, and what is holding it back (quarantine,
-staged deprovisions, objects whose retries were given up).
+"""GET /api/status: is provisioning on, is a cycle running and how far it is, how the last cycles
+went, when the next one runs, and what is holding it back (quarantine, staged deprovisions, objects
+whose retries were given up). Data only: `status` on the CLI prints this document through
+provisioning.cli.render.
 
 Everything comes from the state tables; nothing here calls Graph or GoTo, so status answers even
 when they are down.
@@ -9,11 +10,10 @@ when they are down.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any
 
 from croniter import croniter
 
@@ -211,72 +211,3 @@ async def handle_status(
         return json_response(200, body)
 
     return await guarded(answer, request)
-
-
-async def status_command(*, state: TableState, settings: Settings, out: TextIO, as_json: bool) -> int:
-    """`status`: the same document as GET /api/status, as JSON or as a few readable lines."""
-    status = await build_status(state=state, settings=settings, now=datetime.now(UTC))
-    if as_json:
-        out.write(json.dumps(status, indent=2) + "\n")
-    else:
-        out.write("\n".join(render_status(status)) + "\n")
-    return 0
-
-
-def render_status(status: Mapping[str, Any]) -> list[str]:
-    """The status document as lines for people."""
-    on = "on" if status["provisioningEnabled"] else "OFF (PROVISIONING_ENABLED is false)"
-    lines = [
-        f"provisioning: {on}" + ("; dry run (DRY_RUN is true)" if status["dryRun"] else ""),
-        f"schedule:     {status['schedule']}; next run {status['nextScheduledRun'] or 'unknown'}",
-    ]
-    running = status["running"]
-    if running:
-        lines.append(
-            f"running:      cycle {running['id']} ({running['kind']}) since {running['started']}: "
-            f"{running['pages']} pages, {running['objectsRead']} objects read, "
-            f"{running['operationsDone']} operations done"
-        )
-    else:
-        lines.append("running:      no")
-    for label, key in (("last cycle:  ", "lastCycle"), ("last success:", "lastSuccessfulCycle")):
-        lines.extend(_cycle_lines(label, status[key]))
-    skip = status["lastSkip"]
-    if skip:
-        lines.append(f"last skip:    {skip['time']}: {skip['status']}")
-    quarantine = status["quarantine"]
-    if quarantine:
-        then = (
-            "approve or reject the staged deprovisions"
-            if quarantine["awaitingApproval"]
-            else f"next attempt after {quarantine['nextAttempt']}"
-        )
-        reason, since, detail = quarantine["reason"], quarantine["since"], quarantine["detail"]
-        lines.append(f"quarantine:   {reason} since {since}: {detail}; {then}")
-    else:
-        lines.append("quarantine:   no")
-    lines.append(f"staged:       {status['stagedDeprovisions']} deprovisions awaiting approval")
-    retries = status["retries"]
-    given_up = ""
-    if retries["givenUp"]:
-        shown = ", ".join(retries["givenUpIds"]) + (", ..." if retries["givenUpIdsTruncated"] else "")
-        given_up = f" ({shown})"
-    lines.append(f"retries:      {retries['pending']} pending, {retries['givenUp']} given up{given_up}")
-    return lines
-
-
-def _cycle_lines(label: str, cycle: Mapping[str, Any] | None) -> list[str]:
-    if cycle is None:
-        return [f"{label} none"]
-    duration = "" if cycle["durationSeconds"] is None else f" in {cycle['durationSeconds']:.1f}s"
-    interrupted = " (interrupted)" if cycle["interrupted"] else ""
-    counts = ", ".join(f"{key} {n}" for key, n in cycle["counts"].items()) or "nothing to do"
-    requests = cycle["requests"]
-    lines = [
-        f"{label} {cycle['id']} ({cycle['kind']}) {cycle['status']}{interrupted}, "
-        f"started {cycle['started']}{duration}: {counts}; "
-        f"{requests['graph']} Graph and {requests['goto']} GoTo requests"
-    ]
-    if cycle["error"]:
-        lines.append(f"              error: {cycle['error']}")
-    return lines

@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from provisioning.api.http import ApiRequest
-from provisioning.api.logs import handle_logs, logs_command
+from provisioning.api.logs import handle_logs
+from provisioning.cli.commands import logs_command
 from provisioning.state.audit_log import AuditLog
 from tests.state.test_audit_log_support import Seeded, opened, seed
 

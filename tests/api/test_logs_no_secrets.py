@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from provisioning.api.http import ApiRequest
-from provisioning.api.logs import logs_command, redact
-from provisioning.api.status import handle_status, status_command
+from provisioning.api.status import handle_status
+from provisioning.cli.commands import logs_command, status_command
 from provisioning.config import load_settings
 from provisioning.errors import UnauthorizedError
 from provisioning.model import AuditStatus
+from provisioning.redaction import redact
 from sandbox.azurite import ACCOUNT_KEY
 from sandbox.goto import SANDBOX_GOTO_TOKEN
 from sandbox.graph import SANDBOX_GRAPH_TOKEN

@@ -7,7 +7,8 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from provisioning.api.status import build_status, status_command
+from provisioning.api.status import build_status
+from provisioning.cli.commands import status_command
 from provisioning.config import Settings
 from provisioning.engine.cycle import QUARANTINE
 from provisioning.state.tables import TableState

@@ -1,4 +1,4 @@
-"""Progress of a running cycle: a rich bar on a terminal, plain lines otherwise, on stderr."""
+"""`sync`'s progress while a cycle runs: a rich bar on a terminal, plain lines otherwise, on stderr."""
 
 from __future__ import annotations
 
