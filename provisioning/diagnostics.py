@@ -104,6 +104,13 @@ async def _client_checks(clients: Clients, settings: Settings) -> list[Check]:
         groups = [g async for g in _first(clients.scim.list_groups(page_size=1))]
         return f"read {len(users)} user and {len(groups)} group from GoTo SCIM"
 
+    async def goto_capabilities() -> str:
+        found = await clients.scim.discover()
+        where = f"/{found.config_path}" if found.config_path else "no ServiceProviderConfig (PATCH assumed)"
+        return (
+            f"{where}: updates by {'PATCH' if found.patch else 'PUT of the whole user (patch unsupported)'}"
+        )
+
     async def graph_sp() -> str:
         sp = await clients.source.get_service_principal(settings.service_principal_id)
         roles = [r.value or r.display_name for r in sp.app_roles if r.is_enabled]
@@ -117,6 +124,7 @@ async def _client_checks(clients: Clients, settings: Settings) -> list[Check]:
     return [
         await _check("gotoToken", goto_token, lambda _: "Re-authorize GoTo: GET /api/goto/authorize."),
         await _check("gotoScimRead", goto_read, _goto_hint),
+        await _check("gotoScimCapabilities", goto_capabilities, _goto_hint),
         await _check("graphServicePrincipal", graph_sp, _graph_hint),
         await _check("graphAssignments", graph_assignments, _graph_hint),
     ]

@@ -6,6 +6,8 @@ each cycle records what it cost.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from provisioning.alerts import MailAlerts
 from provisioning.config import Settings
 from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, SyncEngine
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Waiting
+from provisioning.errors import StorageError
 from provisioning.goto_auth import GoToAuth, load_goto_auth_settings, open_goto_auth
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.notify import Notifier
@@ -26,11 +29,13 @@ from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
 from provisioning.state.tables import TableState
 from provisioning.state.tablestore import RetryPolicy as StorageRetry
+from provisioning.target.capabilities import Capabilities
 from provisioning.target.dialect import ScimDialect
 from provisioning.target.scim import ScimClient
 from provisioning.target.throttle import RetryPolicy, Throttle
 from provisioning.target.user_target import ScimUserTarget
 
+log = logging.getLogger(__name__)
 GRAPH_MAX_RETRIES = 5  # kiota's RetryHandler: 429/503/504 with Retry-After, gives up past 180 s of waiting
 GOTO_RETRY = RetryPolicy(max_attempts=8, base_delay=0.5, max_delay=60.0)
 GOTO_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -214,6 +219,35 @@ async def _open_clients(
     return Clients(GraphSource(graph), scim, counter, goto_auth)
 
 
+CAPABILITIES_ROW = "scim-capabilities"
+
+
+async def _remember_capabilities(
+    stack: AsyncExitStack, state: TableState, scim: ScimClient, base_url: str
+) -> None:
+    """What GoTo was found to take (ServiceProviderConfig, forms it refused) is read once and kept in
+    state: a new run starts where the last stopped, instead of relearning it from 400s. Learnt for
+    another base URL, it is ignored."""
+    row = await state.get_control(CAPABILITIES_ROW)
+    if row is not None and row.get("BaseUrl") == base_url:
+        try:
+            scim.capabilities = Capabilities.from_dict(json.loads(str(row.get("Value") or "{}")))
+        except ValueError as exc:
+            log.warning("ignoring the stored SCIM capabilities: %s", exc)
+    known = scim.capabilities.to_dict()
+
+    async def save() -> None:
+        learnt = scim.capabilities.to_dict()
+        if learnt == known:
+            return
+        try:
+            await state.set_control(CAPABILITIES_ROW, {"BaseUrl": base_url, "Value": json.dumps(learnt)})
+        except StorageError as exc:  # relearnt next time; never the reason a run fails
+            log.warning("could not store what GoTo was found to take: %s", exc)
+
+    stack.push_async_callback(save)
+
+
 @asynccontextmanager
 async def open_clients(settings: Settings) -> AsyncIterator[Clients]:
     """The Graph and GoTo clients alone: `async with open_clients(settings) as clients`."""
@@ -233,6 +267,7 @@ async def open_services(
     async with AsyncExitStack() as stack:
         clients = await _open_clients(settings, stack, observe_call)
         state = await stack.enter_async_context(_tables(settings, observe_call, storage_retry))
+        await _remember_capabilities(stack, state, clients.scim, settings.goto_scim_base_url)
         alerts = None
         if settings.notifications.enabled:
             notifier = await stack.enter_async_context(_notifier(settings))

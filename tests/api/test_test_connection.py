@@ -17,10 +17,13 @@ async def test_all_checks_pass(call: Caller, world: World, api_env: dict[str, st
         "tableStorage",
         "gotoToken",
         "gotoScimRead",
+        "gotoScimCapabilities",
         "graphServicePrincipal",
         "graphAssignments",
     ]
     assert all(c["ok"] for c in body["checks"])
+    capabilities = next(c for c in body["checks"] if c["name"] == "gotoScimCapabilities")
+    assert "ServiceProviderConfig" in capabilities["detail"] and "PATCH" in capabilities["detail"]
 
 
 async def test_bad_goto_token_gives_424_with_admin_rights_hint(
