@@ -3,16 +3,13 @@ connection string, the endpoint, the role. No message or hint carries the key.
 
 Azurite answers a wrong key (403 AuthorizationFailure). It cannot answer "the identity lacks the
 role" (403 AuthorizationPermissionMismatch, sent by Azure to an Entra identity without "Storage
-Table Data Contributor"), so a small HTTP server on 127.0.0.1 answers exactly that error, as Azure
-does (status, x-ms-error-code header and OData error body); the client under test is unchanged.
+Table Data Contributor"), so a small HTTP server on 127.0.0.1 (tests/state/fake_storage.py) answers
+exactly that error, as Azure does; the client under test is unchanged.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,49 +17,17 @@ from provisioning.errors import StorageError
 from provisioning.state.tables import TableState
 from provisioning.state.tablestore import RetryPolicy
 from sandbox.azurite import ACCOUNT, ACCOUNT_KEY, Azurite, connection_string, free_port
+from tests.state.fake_storage import FakeStorage, fake_storage
 
 QUICK = RetryPolicy(attempts=3, budget_seconds=1.0, first_wait=0.1, max_wait=0.2, jitter=0.0)
 WRONG_KEY = "A" * 86 + "=="  # base64, 64 bytes, not Azurite's key
 
 
-class _PermissionMismatch(BaseHTTPRequestHandler):
-    def _refuse(self) -> None:
-        body = json.dumps(
-            {
-                "odata.error": {
-                    "code": "AuthorizationPermissionMismatch",
-                    "message": {
-                        "lang": "en-US",
-                        "value": "This request is not authorized to perform this operation "
-                        "using this permission.",
-                    },
-                }
-            }
-        ).encode()
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json;odata=minimalmetadata")
-        self.send_header("x-ms-error-code", "AuthorizationPermissionMismatch")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
 @pytest.fixture
-def permission_mismatch() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PermissionMismatch)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def permission_mismatch() -> Iterator[FakeStorage]:
+    message = "This request is not authorized to perform this operation using this permission."
+    with fake_storage(403, "AuthorizationPermissionMismatch", message) as server:
+        yield server
 
 
 async def _open(cs: str, prefix: str) -> StorageError:
@@ -108,9 +73,10 @@ async def test_a_host_that_does_not_resolve_names_the_account(table_prefix: str)
     assert "does not resolve" in str(error) and error.hint and "account name" in error.hint
 
 
-async def test_a_missing_role_names_the_role(permission_mismatch: int, table_prefix: str) -> None:
-    cs = connection_string(permission_mismatch)
+async def test_a_missing_role_names_the_role(permission_mismatch: FakeStorage, table_prefix: str) -> None:
+    cs = connection_string(permission_mismatch.port)
     error = await _open(cs, table_prefix)
     assert error.status == 403 and error.code == "AuthorizationPermissionMismatch"
     assert error.hint and "Storage Table Data Contributor" in error.hint
+    assert permission_mismatch.requests == 1, "a refusal is not retried"
     assert ACCOUNT in cs  # the same client shape as against Azurite
