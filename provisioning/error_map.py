@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provisioning.errors import (
+    AuthorizationFlowError,
     ConfigError,
     InputError,
     LeaseHeldError,
@@ -56,6 +57,9 @@ def map_error(exc: BaseException) -> Mapped | None:
     """The mapping of an error the product raises on purpose; None for anything unexpected."""
     if isinstance(exc, ConfigError):
         return Mapped("configuration", 400, "configuration", str(exc), field=exc.setting)
+    if isinstance(exc, AuthorizationFlowError):
+        hint = "Start again: GET /api/goto/authorize (or python -m provisioning goto-authorize)."
+        return Mapped("authorization", 400, "authorizationFailed", str(exc), hint=hint)
     if isinstance(exc, InputError):
         return Mapped("input", 400, "badRequest", str(exc), field=exc.field)
     if isinstance(exc, SourceNotFoundError):

@@ -106,3 +106,55 @@ class BadRequestError(TargetError):
 
 class UnauthorizedError(TargetError):
     """401/403: credentials are bad or lack rights; stop the run (no other object can succeed)."""
+
+
+class NotificationError(ProvisioningError):
+    """A notification could not be sent (never a reason a cycle fails). It never holds a credential."""
+
+
+# GoTo credentials (goto_auth/): anything that prevents a GoTo access token stops the run as
+# UnauthorizedError; browser-flow errors are bad input (HTTP 400, exit 2).
+
+
+class GoToOAuthError(UnauthorizedError):
+    """GoTo's token endpoint refused a request. `error` is the OAuth error code (RFC 6749 §5.2)."""
+
+    def __init__(self, message: str, *, status: int | None = None, error: str | None = None) -> None:
+        super().__init__(message, status=status, scim_type=None, detail=error)
+        self.error = error
+
+
+class ReauthorizationRequiredError(GoToOAuthError):
+    """The stored refresh token is missing, revoked or expired: only a new consent helps."""
+
+
+class ClientCredentialsError(GoToOAuthError):
+    """GoTo does not know GOTO_CLIENT_ID or GOTO_CLIENT_SECRET is wrong (401 invalid_client)."""
+
+
+class PasswordGrantNotAllowedError(GoToOAuthError):
+    """The legacy password grant is refused for this OAuth client (new GoTo clients never get it)."""
+
+
+class TokenStoreError(UnauthorizedError):
+    """The refresh-token store (Key Vault or the sandbox file) could not be read or written."""
+
+
+class TokenStoreConflict(ProvisioningError):
+    """Another writer changed the stored refresh token since it was read (a concurrent rotation)."""
+
+
+class AuthorizationFlowError(ProvisioningError):
+    """The browser flow could not complete: bad state, denied consent, no callback in time."""
+
+
+class OAuthStateError(AuthorizationFlowError):
+    """The `state` of a callback is malformed, unknown, already used or expired: refuse the callback."""
+
+
+class AuthorizationDeniedError(AuthorizationFlowError):
+    """GoTo sent the admin back with an error (e.g. access_denied) instead of a code."""
+
+
+class AuthorizationTimeoutError(AuthorizationFlowError):
+    """No callback reached the CLI's loopback listener in time."""

@@ -17,7 +17,6 @@ from typing import Any
 
 from provisioning.error_map import map_error
 from provisioning.errors import ProvisioningError
-from provisioning.goto_auth.errors import AuthorizationFlowError
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +175,6 @@ async def guarded(handler: Handler, request: ApiRequest) -> ApiResponse:
         return await handler(request)
     except ApiError as exc:
         return exc.response()
-    except AuthorizationFlowError as exc:
-        return ApiError(
-            400, "authorizationFailed", str(exc), hint="Start again: GET /api/goto/authorize."
-        ).response()
     except ProvisioningError as exc:
         mapped = map_error(exc)
         if mapped is None:

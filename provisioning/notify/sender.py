@@ -17,17 +17,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
 
-from provisioning.errors import ProvisioningError
+from provisioning.errors import NotificationError
 from provisioning.notify.messages import Mail
 from provisioning.notify.settings import NotificationSettings
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
-
-
-class NotificationError(ProvisioningError):
-    """A notification could not be sent. The message never holds a credential."""
 
 
 class EmailSender(Protocol):

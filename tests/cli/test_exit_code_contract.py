@@ -15,6 +15,7 @@ from provisioning.errors import (
     InputError,
     LeaseHeldError,
     LeaseLostError,
+    OAuthStateError,
     SourceError,
     SourceNotFoundError,
     StorageError,
@@ -25,6 +26,7 @@ from sandbox.world import World
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ERRORS = [
+    OAuthStateError("state unknown"),
     ConfigError("X", "bad"),
     InputError("id", "bad"),
     SourceNotFoundError("gone", status=404),
