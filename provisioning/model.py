@@ -159,3 +159,15 @@ class Link:
     written: dict[str, Any] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict)
     object_type: ObjectType = ObjectType.USER
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRow:
+    """One object's place on the retry ladder (engine.decisions climbs it; state keeps it)."""
+
+    source_id: str
+    attempts: int
+    error: str
+    last_failure: str  # ISO 8601 UTC
+    next_attempt: str  # ISO 8601 UTC
+    given_up: bool = False

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from provisioning.engine.run import SkipKind
-from provisioning.model import Assignment, UserChange
+from provisioning.model import Assignment, RetryRow, UserChange
 
 QUARANTINE_RETRY_HOURS = 24  # a quarantined job runs once a day until a cycle succeeds
 FAILURE_QUARANTINE_SHARE = 0.4  # more than 40 % of a cycle's operations failing ...
 FAILURE_QUARANTINE_MINIMUM = 10  # ... out of at least this many
 HELD_REASONS = ("too-many-deletes", "empty-source")  # quarantines only an admin's decision lifts
+# Entra's retry ladder: the next cycle, then about 6, 12, 24, 48, 96 and 168 hours, then given up.
+RETRY_LADDER_HOURS: tuple[float, ...] = (0, 6, 12, 24, 48, 96, 168)
 
 Verdict = Literal["quarantine", "digest", "lift"]
 
@@ -61,6 +63,28 @@ def failure_verdict(counts: Mapping[str, int]) -> tuple[Verdict, str | None]:
     if operations >= FAILURE_QUARANTINE_MINIMUM and failures > FAILURE_QUARANTINE_SHARE * operations:
         return "quarantine", f"{failures} of {operations} operations failed"
     return ("digest" if failures else "lift"), None
+
+
+def climb_retry_ladder(
+    failures: Mapping[str, str], existing: Mapping[str, Mapping[str, Any]], *, now: datetime
+) -> list[RetryRow]:
+    """Each failed object one rung up: next cycle, then ~6, 12, 24, 48, 96, 168 h, then given up
+    (it waits for on-demand provisioning or a restart)."""
+    rows = []
+    for source_id, error in failures.items():
+        attempts = int(existing.get(source_id, {}).get("Attempts", 0)) + 1
+        rung = RETRY_LADDER_HOURS[min(attempts, len(RETRY_LADDER_HOURS)) - 1]
+        rows.append(
+            RetryRow(
+                source_id,
+                attempts,
+                error[:1000],
+                now.isoformat(),
+                (now + timedelta(hours=rung)).isoformat(),
+                given_up=attempts > len(RETRY_LADDER_HOURS),
+            )
+        )
+    return rows
 
 
 def assignment_dirty(previous: Iterable[Assignment], current: Iterable[Assignment]) -> set[str]:

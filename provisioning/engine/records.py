@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provisioning.engine.apply import Outcome, audit_action
+from provisioning.engine.decisions import climb_retry_ladder
 from provisioning.engine.plan import Action, Change, Operation
 from provisioning.engine.ports import StateStore
 from provisioning.engine.run import CycleRun
@@ -158,7 +159,8 @@ class Recorder:
         if deleted:
             await self.state.delete_links(deleted)
         if failures:
-            await self.state.record_failures(failures, now=run.clock())
+            existing = await self.state.list_retries()
+            await self.state.upsert_retries(climb_retry_ladder(failures, existing, now=run.clock()))
         if succeeded:
             await self.state.clear_retries(succeeded)
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from provisioning.errors import StorageError
-from provisioning.model import Assignment, AuditRecord, CycleRecord, Link, ObjectType
+from provisioning.model import Assignment, AuditRecord, CycleRecord, Link, ObjectType, RetryRow
 from provisioning.state.audit_log import AuditLog
 from provisioning.state.codecs import (
     audit_from_entity,
@@ -31,13 +31,11 @@ from provisioning.state.tablestore import BATCH_LIMIT, DEFAULT_RETRY, RetryPolic
 
 log = logging.getLogger(__name__)
 
-# Entra's retry ladder: the next cycle, then about 6, 12, 24, 48, 96 and 168 hours, then given up.
-RETRY_LADDER_HOURS: tuple[float, ...] = (0, 6, 12, 24, 48, 96, 168)
 _READ_CONCURRENCY = 16
 TABLES = ("links", "state", "members", "audit", "cycles")
 LEASE_PARTITION, LEASE_ROW = "control", "lease"
 
-__all__ = ["BATCH_LIMIT", "RETRY_LADDER_HOURS", "TableState", "inverted_ticks"]
+__all__ = ["BATCH_LIMIT", "TableState", "inverted_ticks"]
 
 _key = table_key
 
@@ -230,26 +228,21 @@ class TableState:
         query = self._t("state").query("PartitionKey eq 'retry'")
         return {e["RowKey"]: dict(e) async for e in query}
 
-    async def record_failures(self, failures: Mapping[str, str], *, now: datetime | None = None) -> None:
-        """Climb each object's retry ladder: next cycle, then ~6, 12, 24, 48, 96, 168 h, then give up."""
-        moment = now or datetime.now(UTC)
-        existing = await self.list_retries()
-        ops: list[Any] = []
-        for source_id, error in failures.items():
-            attempts = int(existing.get(source_id, {}).get("Attempts", 0)) + 1
-            given_up = attempts > len(RETRY_LADDER_HOURS)
-            wait = timedelta(hours=RETRY_LADDER_HOURS[min(attempts, len(RETRY_LADDER_HOURS)) - 1])
-            entity = {
+    async def upsert_retries(self, rows: Sequence[RetryRow]) -> None:
+        """Store each object's place on the retry ladder (engine.decisions decides it)."""
+        entities = [
+            {
                 "PartitionKey": "retry",
-                "RowKey": _key(source_id),
-                "Attempts": attempts,
-                "Error": error[:1000],
-                "LastFailure": moment.isoformat(),
-                "NextAttempt": (moment + wait).isoformat(),
-                "GivenUp": given_up,
+                "RowKey": _key(row.source_id),
+                "Attempts": row.attempts,
+                "Error": row.error,
+                "LastFailure": row.last_failure,
+                "NextAttempt": row.next_attempt,
+                "GivenUp": row.given_up,
             }
-            ops.append(("upsert", entity))
-        await self._submit("state", ops)
+            for row in rows
+        ]
+        await self._submit("state", [("upsert", entity) for entity in entities])
 
     async def due_retries(self, *, now: datetime | None = None) -> set[str]:
         """Objects whose next rung has come; given-up objects wait for on-demand provisioning or restart."""

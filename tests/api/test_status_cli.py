@@ -12,6 +12,7 @@ from provisioning.cli.commands import status_command
 from provisioning.config import Settings
 from provisioning.engine.cycle import QUARANTINE
 from provisioning.state.tables import TableState
+from tests.fixtures.retries import record_failures
 from tests.state.test_audit_log_support import BASE, cycle, guid
 
 
@@ -27,7 +28,7 @@ async def test_status_command(tables_connection_string: str, table_prefix: str) 
         await state.set_control(
             QUARANTINE, {"Reason": "credentials", "Since": BASE.isoformat(), "Detail": "GoTo answered 401"}
         )
-        await state.record_failures({"u1": "timeout"})
+        await record_failures(state, {"u1": "timeout"})
         out = io.StringIO()
         assert await status_command(state=state, settings=settings, out=out, as_json=True) == 0
         as_json = json.loads(out.getvalue())

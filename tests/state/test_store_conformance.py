@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from azure.data.tables import EdmType, EntityProperty
 
+from provisioning.engine.decisions import RETRY_LADDER_HOURS
 from provisioning.model import Assignment, AuditRecord, AuditStatus, CycleRecord, Link
 from provisioning.state.audit_log import AuditQuery
 from provisioning.state.memory import MemoryState
-from provisioning.state.tables import RETRY_LADDER_HOURS, TableState
+from provisioning.state.tables import TableState
+from tests.fixtures.retries import record_failures
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -64,8 +66,8 @@ async def test_watermarks_assignments_members(state: TableState) -> None:
 
 async def test_retries_and_control_rows_merge(state: TableState) -> None:
     for _ in range(len(RETRY_LADDER_HOURS) + 1):
-        await state.record_failures({"u1": "boom"}, now=NOW)
-    await state.record_failures({"u2": "bad"}, now=NOW)
+        await record_failures(state, {"u1": "boom"}, now=NOW)
+    await record_failures(state, {"u2": "bad"}, now=NOW)
     retries = await state.list_retries()
     assert retries["u1"]["Attempts"] == len(RETRY_LADDER_HOURS) + 1 and retries["u1"]["GivenUp"] is True
     assert retries["u2"]["PartitionKey"] == "retry" and retries["u2"]["RowKey"] == "u2"

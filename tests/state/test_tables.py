@@ -9,6 +9,7 @@ import pytest
 
 from provisioning.model import Assignment, AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
 from provisioning.state.tables import TableState
+from tests.fixtures.retries import record_failures
 
 
 @pytest.fixture
@@ -62,8 +63,8 @@ async def test_members(state: TableState) -> None:
 
 
 async def test_retries_count_attempts_and_clear(state: TableState) -> None:
-    await state.record_failures({"u1": "400 bad domain", "u2": "timeout"})
-    await state.record_failures({"u1": "400 bad domain"})
+    await record_failures(state, {"u1": "400 bad domain", "u2": "timeout"})
+    await record_failures(state, {"u1": "400 bad domain"})
     retries = await state.list_retries()
     assert retries["u1"]["Attempts"] == 2 and retries["u2"]["Attempts"] == 1
     await state.clear_retries(["u1", "unknown"])
