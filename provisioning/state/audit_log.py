@@ -20,14 +20,12 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from provisioning.errors import ConfigError
 from provisioning.model import AuditRecord, AuditStatus
 from provisioning.state.codecs import audit_from_entity, audit_to_entity, inverted_ticks, next_tick, table_key
 from provisioning.state.tablestore import DEFAULT_RETRY, RetryPolicy, Table, TableStore, gather_all
@@ -76,22 +74,6 @@ class AuditPage:
 class _Position:
     cycle_key: str | None  # the cycles-table RowKey of the cycle being read (cycle walk only)
     row_key: str  # the last RowKey returned
-
-
-def load_retention_days(env: Mapping[str, str] | None = None) -> int:
-    """AUDIT_RETENTION_DAYS: how many days of audit records the timer keeps (default 30, as Entra)."""
-    raw = (os.environ if env is None else env).get(RETENTION_SETTING)
-    if raw is None or raw.strip() == "":
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = int(raw.strip())
-    except ValueError:
-        raise ConfigError(
-            RETENTION_SETTING, f"must be a positive whole number of days, got {raw!r}"
-        ) from None
-    if not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ConfigError(RETENTION_SETTING, f"must be between 1 and {MAX_RETENTION_DAYS} days, got {days}")
-    return days
 
 
 class AuditLog:
@@ -409,5 +391,4 @@ __all__ = [
     "AuditPage",
     "AuditQuery",
     "ContinuationTokenError",
-    "load_retention_days",
 ]
