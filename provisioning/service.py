@@ -154,16 +154,9 @@ def _goto_auth(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContex
 
 
 def _notifier(settings: Settings) -> Notifier:
-    prefix = settings.state_table_prefix
-    if settings.tables_connection_string:
-        return Notifier.from_connection_string(
-            settings.notifications, settings.tables_connection_string, prefix=prefix
-        )
-    assert settings.tables_endpoint  # checked by load_settings
-    credential = _tables_credential(settings)
-    return Notifier.from_endpoint(
-        settings.notifications, settings.tables_endpoint, credential=credential, prefix=prefix
-    )
+    """The mail notifier on a TableStore of its own, built by the one factory (`_tables`: connection
+    string or endpoint); the Notifier closes it."""
+    return Notifier(settings.notifications, _tables(settings).store, prefix=settings.state_table_prefix)
 
 
 @dataclass

@@ -1,28 +1,31 @@
 """Once per condition per day, across Function instances and restarts: claims in Table Storage.
 
 One entity per condition (PartitionKey "condition", RowKey the condition) holds the UTC day of the
-last mail and whether it was sent or is being sent. An instance must win an ETag-guarded write
-(create, or replace of exactly the version it read) before it sends, so two instances racing for
-the same condition cannot both mail. A claim whose sender died mid-send goes stale after
+last mail and whether it was sent or is being sent. An instance must win an ETag claim (tablestore's
+`Table.claim`: create, or replace of exactly the version it read) before it sends, so two instances
+racing for the same condition cannot both mail. A claim whose sender died mid-send goes stale after
 `claim_timeout` and may be taken over; a send that failed gives its claim back, so a later cycle
 the same day can try again.
+
+Every write carries `Holder`, a nonce of this claim: tablestore counts a conflicting row that holds
+exactly what we wrote as our own write landed before a dropped connection, and without the nonce
+two instances claiming at the same instant would both look like the winner.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import UpdateMode
-from azure.data.tables.aio import TableClient
+from provisioning.state.tablestore import Table
 
 PARTITION = "condition"
 DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=10)
 _CLAIMED = "claimed"
 _SENT = "sent"
+_KEYS = ("PartitionKey", "RowKey")
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,12 @@ class Claim:
     day: str
     etag: str
     previous: dict[str, Any] | None
+    holder: str = ""
 
 
 def utc_day(moment: datetime) -> str:
     """The calendar day (UTC) a moment falls on; naive datetimes are taken as UTC."""
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%d")
+    return _as_utc(moment).strftime("%Y-%m-%d")
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -46,43 +49,35 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 class DailyLedger:
-    """Claims and records the day's mail per condition in one table (which must exist)."""
+    """Claims and records the day's mail per condition in one opened table.
 
-    def __init__(self, table: TableClient, *, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT) -> None:
+    Storage failures outlasting tablestore's retries raise StorageError; the Notifier decides what
+    that costs (the mail, never the cycle).
+    """
+
+    def __init__(self, table: Table, *, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT) -> None:
         self._table = table
         self._claim_timeout = claim_timeout
 
     async def claim(self, condition: str, now: datetime) -> Claim | None:
         """A claim if this condition has had no mail today (and none is being sent), else None."""
         day = utc_day(now)
+        holder = secrets.token_hex(8)
         entity = {
             "PartitionKey": PARTITION,
             "RowKey": condition,
             "Day": day,
             "State": _CLAIMED,
             "ClaimedAt": _as_utc(now),
+            "Holder": holder,
         }
-        try:
-            current = await self._table.get_entity(PARTITION, condition)
-        except ResourceNotFoundError:
-            try:
-                written = await self._table.create_entity(entity)
-            except ResourceExistsError:
-                return None  # another instance claimed it between our read and write
-            return Claim(condition, day, str(written["etag"]), None)
-        if current.get("Day") == day and not self._stale(current, now):
+        won = await self._table.claim(
+            entity, may_take=lambda current: current.get("Day") != day or self._stale(current, now)
+        )
+        if won is None:
             return None
-        try:
-            written = await self._table.update_entity(
-                entity,
-                mode=UpdateMode.REPLACE,
-                etag=current.metadata["etag"],
-                match_condition=MatchConditions.IfNotModified,
-            )
-        except (ResourceModifiedError, ResourceNotFoundError):
-            return None  # another instance got there first
-        previous = {k: v for k, v in current.items() if k not in ("PartitionKey", "RowKey")}
-        return Claim(condition, day, str(written["etag"]), previous)
+        previous = None if won.previous is None else {k: v for k, v in won.previous.items() if k not in _KEYS}
+        return Claim(condition, day, won.etag, previous, holder)
 
     def _stale(self, entity: Any, now: datetime) -> bool:
         """A claim left behind by an instance that died while sending."""
@@ -99,33 +94,13 @@ class DailyLedger:
             "Day": claim.day,
             "State": _SENT,
             "SentAt": _as_utc(now),
+            "Holder": claim.holder,
         }
-        try:
-            await self._table.update_entity(
-                entity,
-                mode=UpdateMode.REPLACE,
-                etag=claim.etag,
-                match_condition=MatchConditions.IfNotModified,
-            )
-        except (ResourceModifiedError, ResourceNotFoundError):
-            return False
-        return True
+        return await self._table.replace_if(entity, claim.etag) is not None
 
     async def release(self, claim: Claim) -> bool:
         """Give a claim back after a failed send; False if it was no longer ours."""
-        try:
-            if claim.previous is None:
-                await self._table.delete_entity(
-                    PARTITION, claim.condition, etag=claim.etag, match_condition=MatchConditions.IfNotModified
-                )
-            else:
-                entity = {"PartitionKey": PARTITION, "RowKey": claim.condition, **claim.previous}
-                await self._table.update_entity(
-                    entity,
-                    mode=UpdateMode.REPLACE,
-                    etag=claim.etag,
-                    match_condition=MatchConditions.IfNotModified,
-                )
-        except (ResourceModifiedError, ResourceNotFoundError):
-            return False
-        return True
+        if claim.previous is None:
+            return await self._table.delete_if(PARTITION, claim.condition, claim.etag)
+        entity = {"PartitionKey": PARTITION, "RowKey": claim.condition, **claim.previous}
+        return await self._table.replace_if(entity, claim.etag) is not None

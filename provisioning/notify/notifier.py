@@ -1,8 +1,9 @@
 """Notifier: mail a condition at most once per day, and never let mail break a sync cycle.
 
 The cycle calls `notify` and moves on: every failure (SMTP down, bad password, Table Storage
-unreachable) is logged without secrets and answered with False. The table `{prefix}notify` is
-created on first use, inside that guard, so even a storage outage at start-up costs only the mail.
+unreachable: a StorageError once tablestore's retries are spent) is logged without secrets and
+answered with False. The table `{prefix}notify` is opened on first use, inside that guard, so even a
+storage outage at start-up costs only the mail.
 """
 
 from __future__ import annotations
@@ -11,46 +12,54 @@ import asyncio
 import logging
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from azure.data.tables.aio import TableClient, TableServiceClient
+from typing import Any, TypedDict, Unpack
 
 from provisioning.notify.ledger import DEFAULT_CLAIM_TIMEOUT, Claim, DailyLedger
 from provisioning.notify.messages import Condition, Mail, redact
 from provisioning.notify.sender import EmailSender, SmtpSender
 from provisioning.notify.settings import NotificationSettings
+from provisioning.state.tablestore import TableStore
 
 log = logging.getLogger(__name__)
 
 TABLE_SUFFIX = "notify"
-_CONDITION_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,200}$")
+_CONDITION_KEY = re.compile(r"\A[A-Za-z0-9_.:-]{1,200}\Z")
 _off_announced = False
+
+
+class NotifierOptions(TypedDict, total=False):
+    """What the factories pass on to the constructor."""
+
+    sender: EmailSender | None
+    claim_timeout: timedelta
 
 
 class Notifier:
     """Sends notification mails through `sender`, deduplicated per condition per UTC day.
 
     `condition` is normally a `Condition`; a caller may qualify it (e.g. "credentials:goto") to keep
-    separate daily allowances for separate causes.
+    separate daily allowances for separate causes. `store` may be shared (e.g. TableState.store):
+    then pass `owns_store=False` and its owner closes it.
     """
 
     def __init__(
         self,
         settings: NotificationSettings,
-        service: TableServiceClient | None,
+        store: TableStore | None,
         *,
         prefix: str,
         sender: EmailSender | None = None,
         claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+        owns_store: bool = True,
     ) -> None:
         self._settings = settings
-        self._service = service
+        self._store = store
+        self._owns_store = owns_store
         self._table_name = prefix + TABLE_SUFFIX
         self._sender: EmailSender | None = sender
         if sender is None and settings.enabled:
             self._sender = SmtpSender(settings)
         self._claim_timeout = claim_timeout
-        self._table: TableClient | None = None
         self._ledger: DailyLedger | None = None
         self._opening = asyncio.Lock()
 
@@ -61,11 +70,11 @@ class Notifier:
         connection_string: str,
         *,
         prefix: str,
-        sender: EmailSender | None = None,
-        claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+        **options: Unpack[NotifierOptions],
     ) -> Notifier:
-        service = TableServiceClient.from_connection_string(connection_string) if settings.enabled else None
-        return cls(settings, service, prefix=prefix, sender=sender, claim_timeout=claim_timeout)
+        """No store (and no I/O) when notifications are off."""
+        store = TableStore.from_connection_string(connection_string) if settings.enabled else None
+        return cls(settings, store, prefix=prefix, **options)
 
     @classmethod
     def from_endpoint(
@@ -75,11 +84,11 @@ class Notifier:
         *,
         credential: Any,
         prefix: str,
-        sender: EmailSender | None = None,
-        claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+        **options: Unpack[NotifierOptions],
     ) -> Notifier:
-        service = TableServiceClient(endpoint=endpoint, credential=credential) if settings.enabled else None
-        return cls(settings, service, prefix=prefix, sender=sender, claim_timeout=claim_timeout)
+        """The managed-identity shape (endpoint + token credential)."""
+        store = TableStore.from_endpoint(endpoint, credential=credential) if settings.enabled else None
+        return cls(settings, store, prefix=prefix, **options)
 
     def __repr__(self) -> str:
         state = f"to {len(self._settings.recipients)} recipient(s)" if self.enabled else "off"
@@ -87,13 +96,11 @@ class Notifier:
 
     @property
     def enabled(self) -> bool:
-        return self._settings.enabled and self._service is not None and self._sender is not None
+        return self._settings.enabled and self._store is not None and self._sender is not None
 
     async def close(self) -> None:
-        if self._table is not None:
-            await self._table.close()
-        if self._service is not None:
-            await self._service.close()
+        if self._store is not None and self._owns_store:
+            await self._store.close()
 
     async def __aenter__(self) -> Notifier:
         return self
@@ -153,9 +160,10 @@ class Notifier:
     async def _open(self) -> DailyLedger:
         async with self._opening:
             if self._ledger is None:
-                assert self._service is not None
-                self._table = await self._service.create_table_if_not_exists(self._table_name)
-                self._ledger = DailyLedger(self._table, claim_timeout=self._claim_timeout)
+                assert self._store is not None
+                await self._store.open_tables([self._table_name])
+                table = self._store.table(self._table_name)
+                self._ledger = DailyLedger(table, claim_timeout=self._claim_timeout)
             return self._ledger
 
     async def _give_back(self, ledger: DailyLedger, claim: Claim, key: str) -> None:
