@@ -16,6 +16,7 @@ from provisioning.goto_auth import (
     open_token_store,
     start_authorization,
 )
+from provisioning.state.tablestore import TableStore
 
 
 def _oauth(settings: Settings) -> GoToAuthSettings:
@@ -31,17 +32,19 @@ def _oauth(settings: Settings) -> GoToAuthSettings:
 
 
 async def _states(settings: Settings, stack: AsyncExitStack) -> OAuthStateStore:
-    prefix = settings.state_table_prefix
+    """On a TableStore of its own: a storage failure here is a StorageError (the API answers 503)."""
     if settings.tables_connection_string:
-        store = OAuthStateStore.from_connection_string(settings.tables_connection_string, prefix=prefix)
+        store = TableStore.from_connection_string(settings.tables_connection_string)
     else:
         from azure.identity.aio import ManagedIdentityCredential
 
         assert settings.tables_endpoint  # checked by load_settings
         credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
         stack.push_async_callback(credential.close)
-        store = OAuthStateStore.from_endpoint(settings.tables_endpoint, credential=credential, prefix=prefix)
-    return await stack.enter_async_context(store)
+        store = TableStore.from_endpoint(settings.tables_endpoint, credential=credential)
+    states = OAuthStateStore(store, prefix=settings.state_table_prefix)
+    stack.push_async_callback(states.close)  # closes the store even if opening the table failed
+    return await states.open()
 
 
 async def handle_goto_authorize(request: ApiRequest) -> ApiResponse:

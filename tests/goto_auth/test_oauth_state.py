@@ -68,7 +68,8 @@ async def test_an_expired_state_is_refused_and_removed(
 async def test_of_two_simultaneous_callbacks_with_one_state_exactly_one_wins(
     tables_connection_string: str, table_prefix: str
 ) -> None:
-    """Two Function instances, two clients, one table: the ETag-guarded delete lets one through."""
+    """Two Function instances, two clients, one table: the ETag-guarded replace lets one through (its
+    nonce keeps the loser's 412 from looking like our own landed write)."""
     async with (
         OAuthStateStore.from_connection_string(tables_connection_string, prefix=table_prefix) as one,
         OAuthStateStore.from_connection_string(tables_connection_string, prefix=table_prefix) as two,
@@ -147,3 +148,20 @@ async def test_the_callback_refuses_a_replayed_or_forged_state_before_touching_g
 
     assert recorder.token_requests == exchanges  # GoTo never saw the code
     assert await token_store.get() == stored
+
+
+async def test_a_new_state_colliding_with_a_stored_one_is_never_handed_out(
+    states: OAuthStateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 256-bit collision cannot happen here, so the random source is replaced: it draws the same
+    state twice, then another. The stored row is kept, and the second issue draws again."""
+    draws = iter(["A" * 43, "A" * 43, "B" * 43])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes=32: next(draws))
+    other = "https://other.example/api/goto/callback"
+
+    first = await states.issue(redirect_uri=FUNCTION_REDIRECT_URI)
+    second = await states.issue(redirect_uri=other)
+
+    assert (first, second) == ("A" * 43, "B" * 43)
+    assert (await states.consume(first)).redirect_uri == FUNCTION_REDIRECT_URI
+    assert (await states.consume(second)).redirect_uri == other
