@@ -45,7 +45,7 @@ GOTO_AUTH_DEPRECATED_SETTINGS: frozenset[str] = frozenset({"GOTO_USERNAME", "GOT
 
 AuthMode = Literal["static", "password", "authorization_code"]
 
-_SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")  # RFC 6749 §3.3 scope-token
+_SCOPE_TOKEN = re.compile(r"\A[\x21\x23-\x5B\x5D-\x7E]+\Z")  # RFC 6749 §3.3 scope-token
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _key_vault_url(value: str) -> str:
 
 def _scope(value: str) -> str:
     tokens = value.split()
-    if not all(_SCOPE_TOKEN.match(t) for t in tokens):
+    if not all(_SCOPE_TOKEN.fullmatch(t) for t in tokens):
         raise ValueError("must be space-separated scope names without quotes or backslashes")
     return " ".join(tokens)
 

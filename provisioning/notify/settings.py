@@ -40,8 +40,8 @@ NOTIFY_SECRET_SETTINGS: frozenset[str] = frozenset({"SMTP_PASSWORD"})
 
 # Deliberately narrow: no display names, quotes, spaces or line breaks (nothing that could smuggle a
 # header), one @, a domain of letters, digits, dots and hyphens.
-_ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
-_HOSTNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+_ADDRESS = re.compile(r"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\Z")
+_HOSTNAME = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\Z")
 
 
 @dataclass(frozen=True)
