@@ -29,6 +29,7 @@ from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
 from provisioning.state.tables import TableState
 from provisioning.state.tablestore import RetryPolicy as StorageRetry
+from provisioning.state.tablestore import TableStore
 from provisioning.target.capabilities import Capabilities
 from provisioning.target.dialect import ScimDialect
 from provisioning.target.scim import ScimClient
@@ -121,18 +122,26 @@ def _tables_credential(settings: Settings) -> Any:
     return ManagedIdentityCredential(client_id=settings.azure_client_id)
 
 
-def _tables(
-    settings: Settings, observe: ObserveCall | None = None, retry: StorageRetry | None = None
-) -> TableState:
+def table_store(
+    settings: Settings, *, observe: ObserveCall | None = None, retry: StorageRetry | None = None
+) -> TableStore:
+    """The one factory for Table Storage clients: the connection string, else the endpoint with the
+    managed identity (load_settings made sure one of them is set)."""
     options: dict[str, Any] = {} if observe is None else {"transport": _ObservedTransport(observe)}
     if retry is not None:
         options["retry"] = retry
-    prefix = settings.state_table_prefix
     if settings.tables_connection_string:
-        return TableState.from_connection_string(settings.tables_connection_string, prefix=prefix, **options)
+        return TableStore.from_connection_string(settings.tables_connection_string, **options)
     assert settings.tables_endpoint  # checked by load_settings
-    credential = _tables_credential(settings)
-    return TableState.from_endpoint(settings.tables_endpoint, credential=credential, prefix=prefix, **options)
+    return TableStore.from_endpoint(
+        settings.tables_endpoint, credential=_tables_credential(settings), **options
+    )
+
+
+def _tables(
+    settings: Settings, observe: ObserveCall | None = None, retry: StorageRetry | None = None
+) -> TableState:
+    return TableState(table_store(settings, observe=observe, retry=retry), prefix=settings.state_table_prefix)
 
 
 def _goto_auth(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContextManager[GoToAuth]:
@@ -156,7 +165,7 @@ def _goto_auth(settings: Settings, stack: AsyncExitStack) -> AbstractAsyncContex
 def _notifier(settings: Settings) -> Notifier:
     """The mail notifier on a TableStore of its own, built by the one factory (`_tables`: connection
     string or endpoint); the Notifier closes it."""
-    return Notifier(settings.notifications, _tables(settings).store, prefix=settings.state_table_prefix)
+    return Notifier(settings.notifications, table_store(settings), prefix=settings.state_table_prefix)
 
 
 @dataclass

@@ -35,7 +35,7 @@ KEY_VAULT_REFERENCE_PREFIX = "@Microsoft.KeyVault("
 NCRONTAB_FIELDS = ("second", "minute", "hour", "day", "month", "weekday")
 
 _T = TypeVar("_T")
-_SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
+_SECRET_NAME = re.compile(r"\A[0-9A-Za-z-]{1,127}\Z")
 _STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
 _CRON_FIELD = re.compile(r"^[0-9*/,-]+$")
 _CRON_NAMES = {

@@ -214,3 +214,11 @@ def test_one_loopback_rule_for_urls() -> None:
     assert is_loopback_url("http://[::1]:10002") and not is_loopback_url("https://api.getgo.com")
     with pytest.raises(ValueError, match="must use https"):
         url("http://127.example.com/")
+
+
+def test_a_key_vault_secret_name_with_a_trailing_newline_is_refused() -> None:
+    from provisioning.settings_reader import key_vault_secret_name
+
+    assert key_vault_secret_name("goto-refresh-token") == "goto-refresh-token"
+    with pytest.raises(ValueError, match="Key Vault secret name"):
+        key_vault_secret_name("goto-refresh-token\n")

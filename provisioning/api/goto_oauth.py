@@ -16,7 +16,7 @@ from provisioning.goto_auth import (
     open_token_store,
     start_authorization,
 )
-from provisioning.state.tablestore import TableStore
+from provisioning.service import table_store
 
 
 def _oauth(settings: Settings) -> GoToAuthSettings:
@@ -33,16 +33,7 @@ def _oauth(settings: Settings) -> GoToAuthSettings:
 
 async def _states(settings: Settings, stack: AsyncExitStack) -> OAuthStateStore:
     """On a TableStore of its own: a storage failure here is a StorageError (the API answers 503)."""
-    if settings.tables_connection_string:
-        store = TableStore.from_connection_string(settings.tables_connection_string)
-    else:
-        from azure.identity.aio import ManagedIdentityCredential
-
-        assert settings.tables_endpoint  # checked by load_settings
-        credential = ManagedIdentityCredential(client_id=settings.azure_client_id)
-        stack.push_async_callback(credential.close)
-        store = TableStore.from_endpoint(settings.tables_endpoint, credential=credential)
-    states = OAuthStateStore(store, prefix=settings.state_table_prefix)
+    states = OAuthStateStore(table_store(settings), prefix=settings.state_table_prefix)
     stack.push_async_callback(states.close)  # closes the store even if opening the table failed
     return await states.open()
 

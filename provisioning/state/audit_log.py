@@ -99,21 +99,6 @@ class AuditLog:
             TableStore.from_connection_string(connection_string, retry=retry, **client_options), prefix=prefix
         )
 
-    @classmethod
-    def from_endpoint(
-        cls,
-        endpoint: str,
-        *,
-        credential: Any,
-        prefix: str,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        **client_options: Any,
-    ) -> AuditLog:
-        return cls(
-            TableStore.from_endpoint(endpoint, credential=credential, retry=retry, **client_options),
-            prefix=prefix,
-        )
-
     async def open(self) -> AuditLog:
         names = ("audit", INDEX_TABLE, "cycles")
         await self._store.open_tables(self._prefix + name for name in names)
