@@ -28,14 +28,11 @@ from typing import Any
 
 from provisioning.model import AuditRecord, AuditStatus
 from provisioning.state.codecs import audit_from_entity, audit_to_entity, inverted_ticks, next_tick, table_key
-from provisioning.state.tablestore import DEFAULT_RETRY, RetryPolicy, Table, TableStore, gather_all
+from provisioning.state.tablestore import TableSet, gather_all
 
 INDEX_TABLE = "auditbyobject"
 DEFAULT_TOP = 100
 MAX_TOP = 1000  # Table Storage's own page cap
-RETENTION_SETTING = "AUDIT_RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 30  # what Entra keeps of its provisioning logs
-MAX_RETENTION_DAYS = 36_500  # keeps now - retention inside datetime's range
 # A cycle stops at its time budget well inside the Functions timeout (10 min); a day is a safe bound
 # on how long after its start a cycle can still write records (for time-range queries).
 LONGEST_CYCLE = timedelta(days=1)
@@ -76,51 +73,14 @@ class _Position:
     row_key: str  # the last RowKey returned
 
 
-class AuditLog:
+class AuditLog(TableSet):
     """The provisioning logs. Create with `from_connection_string` or `from_endpoint`; call `open()`.
 
     Reads and writes go through a TableStore (retried, errors as StorageError with a hint); a
     TableState's log shares its store.
     """
 
-    def __init__(self, store: TableStore, *, prefix: str, owns_store: bool = True) -> None:
-        """`owns_store=False` when sharing a TableState's store: its owner closes it."""
-        self._store = store
-        self._prefix = prefix
-        self._owns_store = owns_store
-        self._tables: dict[str, Table] = {}
-
-    @classmethod
-    def from_connection_string(
-        cls, connection_string: str, *, prefix: str, retry: RetryPolicy = DEFAULT_RETRY, **client_options: Any
-    ) -> AuditLog:
-        """`client_options` go to the SDK client (e.g. `transport=`, to observe every call)."""
-        return cls(
-            TableStore.from_connection_string(connection_string, retry=retry, **client_options), prefix=prefix
-        )
-
-    async def open(self) -> AuditLog:
-        names = ("audit", INDEX_TABLE, "cycles")
-        await self._store.open_tables(self._prefix + name for name in names)
-        self._tables = {name: self._store.table(self._prefix + name) for name in names}
-        return self
-
-    async def close(self) -> None:
-        self._tables.clear()
-        if self._owns_store:
-            await self._store.close()
-
-    async def __aenter__(self) -> AuditLog:
-        return await self.open()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _t(self, name: str) -> Table:
-        try:
-            return self._tables[name]
-        except KeyError:
-            raise RuntimeError("AuditLog.open() was not called") from None
+    TABLE_NAMES = ("audit", INDEX_TABLE, "cycles")
 
     # writing ---------------------------------------------------------------------------------------
 
@@ -367,11 +327,9 @@ def _decode_token(token: str, fingerprint: str, walk: bool) -> _Position:
 
 
 __all__ = [
-    "DEFAULT_RETENTION_DAYS",
     "DEFAULT_TOP",
     "INDEX_TABLE",
     "MAX_TOP",
-    "RETENTION_SETTING",
     "AuditLog",
     "AuditPage",
     "AuditQuery",

@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 from provisioning.errors import StorageError
 from provisioning.model import Assignment, AuditRecord, CycleRecord, Link, ObjectType, RetryRow
@@ -27,7 +27,7 @@ from provisioning.state.codecs import (
     table_key,
     utc_now_iso,
 )
-from provisioning.state.tablestore import BATCH_LIMIT, DEFAULT_RETRY, RetryPolicy, Table, TableStore
+from provisioning.state.tablestore import BATCH_LIMIT, DEFAULT_RETRY, RetryPolicy, TableSet, TableStore
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +40,18 @@ __all__ = ["BATCH_LIMIT", "TableState", "inverted_ticks"]
 _key = table_key
 
 
-class TableState:
+class TableState(TableSet):
     """The product's memory. Create with `from_connection_string` or `from_endpoint`; call `open()`.
 
     Every read and write goes through one TableStore (shared with `audit_log`): transient storage
     failures are retried there, and what outlasts the retries raises StorageError with a hint.
     """
 
-    def __init__(self, store: TableStore, *, prefix: str) -> None:
-        self._store = store
-        self._prefix = prefix
-        self._tables: dict[str, Table] = {}
-        self.audit_log: AuditLog | None = None
+    TABLE_NAMES = TABLES
 
-    @classmethod
-    def from_connection_string(
-        cls, connection_string: str, *, prefix: str, retry: RetryPolicy = DEFAULT_RETRY, **client_options: Any
-    ) -> TableState:
-        """`client_options` go to the SDK client (e.g. `transport=`, to observe every call).
-        A malformed connection string raises StorageError (with a hint) here, before any I/O."""
-        return cls(
-            TableStore.from_connection_string(connection_string, retry=retry, **client_options), prefix=prefix
-        )
+    def __init__(self, store: TableStore, *, prefix: str) -> None:
+        super().__init__(store, prefix=prefix)
+        self.audit_log: AuditLog | None = None
 
     @classmethod
     def from_endpoint(
@@ -78,33 +68,12 @@ class TableState:
             prefix=prefix,
         )
 
-    @property
-    def store(self) -> TableStore:
-        return self._store
-
-    async def open(self) -> Self:
-        await self._store.open_tables(self._prefix + name for name in TABLES)
-        self._tables = {name: self._store.table(self._prefix + name) for name in TABLES}
+    async def _opened(self) -> None:
         self.audit_log = await AuditLog(self._store, prefix=self._prefix, owns_store=False).open()
-        return self
 
-    async def close(self) -> None:
+    async def _closing(self) -> None:
         if self.audit_log is not None:
             await self.audit_log.close()  # leaves the shared store to us
-        self._tables.clear()
-        await self._store.close()
-
-    async def __aenter__(self) -> Self:
-        return await self.open()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    def _t(self, name: str) -> Table:
-        try:
-            return self._tables[name]
-        except KeyError:
-            raise RuntimeError("TableState.open() was not called") from None
 
     async def _submit(self, table: str, operations: Sequence[tuple[str, dict[str, Any]]]) -> None:
         await self._t(table).submit(operations)

@@ -30,7 +30,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 from urllib.parse import urlparse
 
 from azure.core import MatchConditions
@@ -776,3 +776,61 @@ async def check_tables(
         found = await store.run("list tables", list_one)
     seen = "and found tables" if found else "(no tables yet)"
     return f"signed in to Table Storage at {store.target.host} ({store.target.auth}) {seen}"
+
+
+class TableSet:
+    """Named tables of one store under one prefix, opened together: the base of TableState and
+    AuditLog, so opening, closing and the not-opened error are written once."""
+
+    TABLE_NAMES: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, store: TableStore, *, prefix: str, owns_store: bool = True) -> None:
+        """`owns_store=False` when sharing another set's store: its owner closes it."""
+        self._store = store
+        self._prefix = prefix
+        self._owns_store = owns_store
+        self._tables: dict[str, Table] = {}
+
+    @classmethod
+    def from_connection_string(
+        cls, connection_string: str, *, prefix: str, retry: RetryPolicy = DEFAULT_RETRY, **client_options: Any
+    ) -> Self:
+        """`client_options` go to the SDK client (e.g. `transport=`, to observe every call).
+        A malformed connection string raises StorageError (with a hint) here, before any I/O."""
+        return cls(
+            TableStore.from_connection_string(connection_string, retry=retry, **client_options), prefix=prefix
+        )
+
+    @property
+    def store(self) -> TableStore:
+        return self._store
+
+    async def open(self) -> Self:
+        await self._store.open_tables(self._prefix + name for name in self.TABLE_NAMES)
+        self._tables = {name: self._store.table(self._prefix + name) for name in self.TABLE_NAMES}
+        await self._opened()
+        return self
+
+    async def _opened(self) -> None:
+        """What a subclass opens beside its tables."""
+
+    async def _closing(self) -> None:
+        """What a subclass closes before its store."""
+
+    async def close(self) -> None:
+        await self._closing()
+        self._tables.clear()
+        if self._owns_store:
+            await self._store.close()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _t(self, name: str) -> Table:
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise RuntimeError(f"{type(self).__name__}.open() was not called") from None
