@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.goto_sim",
     "tests.fixtures.world",
     "tests.fixtures.scim2",
+    "tests.fixtures.scimmy",
     "tests.fixtures.leaks",
     "tests.fixtures.functions",
 ]
