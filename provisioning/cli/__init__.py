@@ -28,24 +28,24 @@ LOG_FILTER_FLAGS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m provisioning", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    sync = commands.add_parser("sync", help="run one provisioning cycle now")
+    subcommands = parser.add_subparsers(dest="command", required=True)
+    sync = subcommands.add_parser("sync", help="run one provisioning cycle now")
     sync.add_argument("--dry-run", action="store_true", help="read and plan, print the plan, write nothing")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
-    check = commands.add_parser("test-connection", help="check GoTo, Graph and Table Storage, with hints")
+    check = subcommands.add_parser("test-connection", help="check GoTo, Graph and Table Storage, with hints")
     check.add_argument("--json", action="store_true", help="print the checks as JSON")
-    provision = commands.add_parser("provision", help="provision one user (or a group's members) now")
+    provision = subcommands.add_parser("provision", help="provision one user (or a group's members) now")
     provision.add_argument("kind", choices=["user", "group"])
     provision.add_argument("id", help="the Entra object id")
     provision.add_argument("--dry-run", action="store_true", help="show the steps, write nothing to GoTo")
     provision.add_argument("--member", action="append", dest="members", help="a group's member id (up to 5)")
-    restart_cmd = commands.add_parser("restart", help="clear watermarks: the next cycle is a full one")
+    restart_cmd = subcommands.add_parser("restart", help="clear watermarks: the next cycle is a full one")
     restart_cmd.add_argument("--reset-links", action="store_true", help="also forget Entra-GoTo links")
-    status_cmd = commands.add_parser(
+    status_cmd = subcommands.add_parser(
         "status", help="on/off, the running and last cycles, quarantine, retries"
     )
     status_cmd.add_argument("--json", action="store_true", help="print the status document as JSON")
-    logs_cmd = commands.add_parser("logs", help="the provisioning logs (audit records), newest first")
+    logs_cmd = subcommands.add_parser("logs", help="the provisioning logs (audit records), newest first")
     for flag, name in LOG_FILTER_FLAGS.items():
         logs_cmd.add_argument(flag, dest=name, help=f"filter: {name}")
     logs_cmd.add_argument("--top", help="records per page (default 100)")
@@ -53,9 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     logs_cmd.add_argument("--format", choices=list(LOG_FORMATS), default="table")
     logs_cmd.add_argument("--all", action="store_true", help="every page (an export)")
     add_authorize_arguments(
-        commands.add_parser("goto-authorize", help="connect GoTo (OAuth, loopback redirect)")
+        subcommands.add_parser("goto-authorize", help="connect GoTo (OAuth, loopback redirect)")
     )
-    staged = commands.add_parser(
+    staged = subcommands.add_parser(
         "staged", help="settle disables/deletes held by the accidental-deletion guard"
     )
     staged.add_argument("decision", choices=["approve", "reject"], help="apply them, or drop them")
