@@ -150,9 +150,7 @@ class Notifier:
 
     def _brief(self, exc: BaseException) -> str:
         """One line for a log: the error's type and message, with anything secret-looking blanked."""
-        text = redact(" ".join(str(exc).split()))
-        if self._settings.smtp_password:
-            text = text.replace(self._settings.smtp_password, "[redacted]")
+        text = redact(" ".join(str(exc).split()), known=[self._settings.smtp_password])
         if len(text) > 300:
             text = text[:299] + "…"
         return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

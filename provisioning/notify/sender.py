@@ -20,6 +20,7 @@ from typing import Protocol
 from provisioning.errors import NotificationError
 from provisioning.notify.messages import Mail
 from provisioning.notify.settings import NotificationSettings
+from provisioning.redaction import redact
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
@@ -101,6 +102,4 @@ class SmtpSender:
         else:
             detail = str(exc) or type(exc).__name__
         text = f"SMTP {s.smtp_host}:{s.smtp_port}: {type(exc).__name__}: {detail}"
-        if s.smtp_password:
-            text = text.replace(s.smtp_password, "[redacted]")
-        return text
+        return redact(text, known=[s.smtp_password])
