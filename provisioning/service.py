@@ -288,17 +288,12 @@ async def run_sync(
 ) -> CycleResult:
     """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run.
 
-    `DRY_RUN=true` makes every cycle a dry run, whatever the caller asked.
+    `DRY_RUN=true` makes every cycle a dry run, whatever the caller asked. A recorded approval of
+    staged deprovisions is applied by this run instead (SyncEngine.run_cycle).
     """
     dry_run = dry_run or settings.dry_run
     async with open_services(settings) as services:
         engine = services.engine(settings, progress=progress)
-        if not dry_run and await engine.pending_staged_approval():
-            settled = await engine.settle_staged(
-                approve=True, initiated_by=initiated_by, lease_wait=lease_wait
-            )
-            if settled.cycle.status.startswith("stopped"):
-                return settled
         return await engine.run_cycle(
             dry_run=dry_run, initiated_by=initiated_by, lease_wait=lease_wait, on_lease_wait=on_lease_wait
         )
