@@ -1,10 +1,12 @@
 """SIGKILL, as a new user meets it: three `sync` runs killed 0.5-3 s into an initial cycle of 300
-users, then one `sync` started at once. That single run waits out the dead run's lease (30 s TTL, not
+users (each inside a cycle: the earlier dead runs' leases are expired by the test), then one `sync`
+started at once after the last kill. That single run waits out the dead run's lease (30 s TTL, not
 the 90 s it used to be), converges to exactly one active account per in-scope user and exits 0; one
 more `sync` writes nothing to GoTo."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import time
 
 import pytest
 
+from provisioning.state.tables import TableState
 from sandbox.world import World
 from tests.e2e.test_crash_recovery import build_tenant
 
@@ -26,12 +29,26 @@ def _writes(world: World) -> int:
     return sum(n for key, n in world.goto.counters.snapshot().items() if key.split(" ", 1)[0] in WRITES)
 
 
+def _expire_lease(world: World) -> None:
+    """The dead run's lease runs out (the last one's is left for the final sync to wait out)."""
+
+    async def run() -> None:
+        async with TableState.from_connection_string(
+            world.azurite.connection_string, prefix=world.table_prefix
+        ) as state:
+            lease = await state.get_lease()
+            if lease is not None:
+                await state.release_lease(lease[0])
+
+    asyncio.run(run())
+
+
 def test_three_killed_runs_then_one_sync_converges_with_exit_0(world: World) -> None:
     world.goto.configure(rate_limit_per_second=1000)
     seeded = build_tenant(world.graph.tenant)
     env = {**os.environ, **world.env(GOTO_RATE_LIMIT_PER_SECOND="80")}  # a cycle of several seconds
     command = [sys.executable, "-m", "provisioning", "sync"]
-    for delay in KILL_AFTER_SECONDS:
+    for n, delay in enumerate(KILL_AFTER_SECONDS, start=1):
         graph_calls = world.graph.counters.total()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while world.graph.counters.total() == graph_calls and process.poll() is None:
@@ -40,6 +57,8 @@ def test_three_killed_runs_then_one_sync_converges_with_exit_0(world: World) -> 
         assert process.poll() is None, "the run finished before it could be killed"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
+        if n < len(KILL_AFTER_SECONDS):
+            _expire_lease(world)  # so the next run is killed inside a cycle, not while it waits
     assert _writes(world) > 0, "no kill landed inside the cycle"
 
     started = time.monotonic()
