@@ -9,182 +9,25 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-from scim2_models import Error
-
+from provisioning.target.answers import ErrorInfo, ListPage, parse_error, parse_list
 from provisioning.target.dialect import ScimDialect
-
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
-
-_CORE_SCHEMAS = (USER_SCHEMA, GROUP_SCHEMA)
-_SKIPPED_ON_PARSE = frozenset({"schemas", "id", "meta"})
-_ATTR = r"[A-Za-z$][\w$\-]*"
-_SEGMENT = re.compile(
-    rf"^(?P<attr>{_ATTR})"
-    r'(?:\[\s*(?P<fattr>[A-Za-z][\w.]*)\s+(?i:eq)\s+(?P<fval>"(?:[^"\\]|\\.)*"|[^\]\s]+)\s*\])?'
-    rf"(?:\.(?P<sub>{_ATTR}))?$"
+from provisioning.target.paths import (
+    ENTERPRISE_USER_SCHEMA,
+    GROUP_SCHEMA,
+    PATCH_OP_SCHEMA,
+    USER_SCHEMA,
+    AttributePath,
+    get_ci,
+    get_value,
+    member_ids,
+    parse_path,
+    parse_resource,
+    parse_user,
+    same_value,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AttributePath:
-    """One parsed attribute path; `schema` is an extension URN, None for core attributes."""
-
-    attribute: str
-    schema: str | None = None
-    filter_attribute: str | None = None
-    filter_value: Any = None
-    sub_attribute: str | None = None
-
-    @property
-    def filtered(self) -> bool:
-        return self.filter_attribute is not None
-
-    def entry_path(self) -> str:
-        """The path of the whole multi-valued entry, e.g. `emails[type eq "work"]`."""
-        text = self.attribute
-        if self.filter_attribute is not None:
-            text += f"[{self.filter_attribute} eq {json.dumps(self.filter_value, ensure_ascii=False)}]"
-        return f"{self.schema}:{text}" if self.schema else text
-
-    def attribute_path(self) -> str:
-        return f"{self.schema}:{self.attribute}" if self.schema else self.attribute
-
-    def __str__(self) -> str:
-        text = self.entry_path()
-        return f"{text}.{self.sub_attribute}" if self.sub_attribute else text
-
-
-def parse_path(text: str) -> AttributePath:
-    """Raises ValueError for what this module cannot express (only `eq` value filters, one level)."""
-    rest = text.strip()
-    schema: str | None = None
-    if rest.lower().startswith("urn:"):
-        head_end = rest.find("[")
-        head = rest if head_end < 0 else rest[:head_end]
-        if ":" not in head:
-            raise ValueError(f"bad attribute path {text!r}")
-        urn, _, attr_head = head.rpartition(":")  # `...:User:manager.value`: the URN ends at the last colon
-        schema, rest = urn, attr_head + ("" if head_end < 0 else rest[head_end:])
-        if any(schema.lower() == core.lower() for core in _CORE_SCHEMAS):
-            schema = None
-    match = _SEGMENT.match(rest)
-    if match is None:
-        raise ValueError(f"unsupported attribute path {text!r}")
-    filter_value: Any = None
-    if match.group("fattr"):
-        try:
-            filter_value = json.loads(match.group("fval"))
-        except ValueError as exc:
-            raise ValueError(f"bad filter literal in attribute path {text!r}") from exc
-    return AttributePath(
-        attribute=match.group("attr"),
-        schema=schema,
-        filter_attribute=match.group("fattr"),
-        filter_value=filter_value,
-        sub_attribute=match.group("sub"),
-    )
-
-
-# -- reading ---------------------------------------------------------------------------------------
-
-
-def _get_ci(obj: Mapping[str, Any], name: str) -> Any:
-    if name in obj:
-        return obj[name]
-    lowered = name.lower()
-    return next((value for key, value in obj.items() if key.lower() == lowered), None)
-
-
-def _same(actual: Any, wanted: Any) -> bool:
-    """Filter comparison: strings ignore case (caseExact=false for type and most sub-attributes)."""
-    if isinstance(actual, str) and isinstance(wanted, str):
-        return actual.casefold() == wanted.casefold()
-    return bool(actual == wanted)
-
-
-def get_value(resource: Mapping[str, Any], path: str | AttributePath) -> Any:
-    """The value at `path`, None when any step is missing; the first matching entry of a filter wins."""
-    parsed = parse_path(path) if isinstance(path, str) else path
-    holder: Any = resource if parsed.schema is None else _get_ci(resource, parsed.schema)
-    if not isinstance(holder, Mapping):
-        return None
-    value = _get_ci(holder, parsed.attribute)
-    if parsed.filter_attribute is not None:
-        if not isinstance(value, list):
-            return None
-        value = next(
-            (
-                entry
-                for entry in value
-                if isinstance(entry, Mapping)
-                and _same(_get_ci(entry, parsed.filter_attribute), parsed.filter_value)
-            ),
-            None,
-        )
-    if parsed.sub_attribute is not None:
-        return _get_ci(value, parsed.sub_attribute) if isinstance(value, Mapping) else None
-    return value
-
-
-def parse_resource(resource: Mapping[str, Any], *, paths: Iterable[str] | None = None) -> dict[str, Any]:
-    """Values by path. With `paths`: exactly those keys (None when absent), so the engine can compare."""
-    if paths is not None:
-        return {path: get_value(resource, path) for path in paths}
-    values: dict[str, Any] = {}
-    for key, value in resource.items():
-        if key in _SKIPPED_ON_PARSE:
-            continue
-        if key.lower().startswith("urn:") and isinstance(value, Mapping):
-            values.update(_flatten(value, f"{key}:"))
-        else:
-            values.update(_flatten({key: value}, ""))
-    return values
-
-
-def _flatten(obj: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
-    for key, value in obj.items():
-        if isinstance(value, Mapping):
-            for sub, item in value.items():
-                yield f"{prefix}{key}.{sub}", item
-        elif isinstance(value, list) and value and all(_typed(e) for e in value):
-            seen: set[str] = set()
-            for entry in value:
-                kind = str(_get_ci(entry, "type"))
-                if kind.casefold() in seen:  # a second entry of one type is unreachable by path
-                    continue
-                seen.add(kind.casefold())
-                for sub, item in entry.items():
-                    if sub.lower() not in ("type", "primary"):
-                        yield f"{prefix}{key}[type eq {json.dumps(kind, ensure_ascii=False)}].{sub}", item
-        else:
-            yield f"{prefix}{key}", value
-
-
-def _typed(entry: Any) -> bool:
-    return isinstance(entry, Mapping) and isinstance(_get_ci(entry, "type"), str)
-
-
-def parse_user(resource: Mapping[str, Any], *, paths: Iterable[str] | None = None) -> dict[str, Any]:
-    return parse_resource(resource, paths=paths)
-
-
-def member_ids(group: Mapping[str, Any]) -> list[str]:
-    members = _get_ci(group, "members")
-    if not isinstance(members, list):
-        return []
-    return [str(v) for m in members if isinstance(m, Mapping) and (v := _get_ci(m, "value")) is not None]
-
 
 # -- building --------------------------------------------------------------------------------------
 
@@ -213,7 +56,7 @@ def _put(holder: dict[str, Any], path: AttributePath, value: Any) -> None:
             holder.setdefault(path.attribute, {})[path.sub_attribute] = value
         return
     entries: list[dict[str, Any]] = holder.setdefault(path.attribute, [])
-    entry = next((e for e in entries if _same(e.get(path.filter_attribute), path.filter_value)), None)
+    entry = next((e for e in entries if same_value(e.get(path.filter_attribute), path.filter_value)), None)
     created = entry is None
     if entry is None:
         entry = {path.filter_attribute: path.filter_value}
@@ -313,8 +156,8 @@ def build_whole_attribute_patch(
         if key in seen:
             continue
         seen.add(key)
-        holder: Any = merged if path.schema is None else _get_ci(merged, path.schema)
-        entries = _get_ci(holder, path.attribute) if isinstance(holder, Mapping) else None
+        holder: Any = merged if path.schema is None else get_ci(merged, path.schema)
+        entries = get_ci(holder, path.attribute) if isinstance(holder, Mapping) else None
         if entries:
             body["Operations"].append(
                 {"op": dialect.op("replace"), "path": path.attribute_path(), "value": entries}
@@ -373,7 +216,7 @@ def _write(holder: dict[str, Any], path: AttributePath, value: Any) -> None:
         (
             e
             for e in entries
-            if isinstance(e, dict) and _same(_get_ci(e, str(path.filter_attribute)), path.filter_value)
+            if isinstance(e, dict) and same_value(get_ci(e, str(path.filter_attribute)), path.filter_value)
         ),
         None,
     )
@@ -447,7 +290,7 @@ def build_remove_members(
 
 
 def patch_operations(body: Mapping[str, Any]) -> list[Any]:
-    operations = _get_ci(body, "Operations")
+    operations = get_ci(body, "Operations")
     return operations if isinstance(operations, list) else []
 
 
@@ -469,92 +312,31 @@ def eq_filter(path: str, value: Any, *, dialect: ScimDialect | None = None) -> s
     return f"{path} eq {filter_literal(value, dialect=dialect)}"
 
 
-# -- responses -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ListPage:
-    resources: list[dict[str, Any]]
-    total_results: int | None
-    start_index: int | None
-    items_per_page: int | None
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return None if value is None or isinstance(value, bool) else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_list(body: Any, *, dialect: ScimDialect | None = None) -> ListPage:
-    """A ListResponse page; resources under any of the dialect's list keys. Raises ValueError if malformed."""
-    dialect = dialect or ScimDialect.goto()
-    if not isinstance(body, Mapping):
-        raise ValueError("a list response must be a JSON object")
-    resources: Any = None
-    for key in dialect.list_keys:
-        if key in body:
-            resources = body[key]
-            break
-    total = _int_or_none(_get_ci(body, "totalResults"))
-    if resources is None:
-        if total:
-            raise ValueError(
-                f"list response announces {total} results but holds none under {dialect.list_keys}"
-            )
-        resources = []
-    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
-        raise ValueError("list response resources must be a list of objects")
-    return ListPage(
-        resources=resources,
-        total_results=total,
-        start_index=_int_or_none(_get_ci(body, "startIndex")),
-        items_per_page=_int_or_none(_get_ci(body, "itemsPerPage")),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorInfo:
-    scim_type: str | None = None
-    detail: str | None = None
-
-
-_DETAIL_LIMIT = 500
-
-
-def parse_error(body: bytes | str | None) -> ErrorInfo:
-    """A SCIM error body (RFC 7644 §3.12) via scim2-models, else whatever a gateway put there."""
-    if not body:
-        return ErrorInfo()
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return ErrorInfo(detail=text.strip()[:_DETAIL_LIMIT] or None)
-    if not isinstance(data, dict):
-        return ErrorInfo(detail=text.strip()[:_DETAIL_LIMIT] or None)
-    try:
-        error = Error.model_validate(data)
-        if error.detail is not None or error.scim_type is not None:
-            return ErrorInfo(scim_type=error.scim_type, detail=_short(error.detail))
-    except ValidationError:
-        pass
-    detail = next(
-        (
-            str(v)
-            for k in ("detail", "error_description", "message", "description", "error")
-            if (v := _get_ci(data, k))
-        ),
-        None,
-    )
-    code = _get_ci(data, "code")
-    if detail is None and isinstance(code, str) and code:  # GoTo's non-SCIM form: {"code": ..., "uri": ...}
-        uri = _get_ci(data, "uri")
-        detail = f"error code {code}" + (f" at {uri}" if isinstance(uri, str) and uri else "")
-    scim_type = _get_ci(data, "scimType")
-    return ErrorInfo(scim_type=str(scim_type) if scim_type else None, detail=_short(detail))
-
-
-def _short(text: str | None) -> str | None:
-    return None if text is None else text[:_DETAIL_LIMIT]
+__all__ = [  # payload is the SCIM body facade: paths.py reads, answers.py parses answers
+    "ENTERPRISE_USER_SCHEMA",
+    "GROUP_SCHEMA",
+    "PATCH_OP_SCHEMA",
+    "USER_SCHEMA",
+    "AttributePath",
+    "ErrorInfo",
+    "ListPage",
+    "apply_values",
+    "build_add_members",
+    "build_group",
+    "build_patch",
+    "build_remove_members",
+    "build_resource",
+    "build_user",
+    "build_whole_attribute_patch",
+    "eq_filter",
+    "filter_literal",
+    "get_value",
+    "has_filtered",
+    "member_ids",
+    "parse_error",
+    "parse_list",
+    "parse_path",
+    "parse_resource",
+    "parse_user",
+    "patch_operations",
+]

@@ -19,7 +19,7 @@ from provisioning.errors import (
     TransientError,
     UnauthorizedError,
 )
-from provisioning.target.payload import ErrorInfo, parse_error
+from provisioning.target.answers import ErrorInfo, parse_error
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
