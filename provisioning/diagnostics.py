@@ -14,7 +14,7 @@ from provisioning.config import Settings
 from provisioning.error_map import GRAPH_PERMISSIONS_HINT
 from provisioning.errors import ProvisioningError, SourceError, StorageError, UnauthorizedError
 from provisioning.service import Clients, open_clients, open_state
-from provisioning.state.tablestore import CHECK_RETRY
+from provisioning.state.tablestore import CHECK_RETRY, RetryPolicy
 
 GOTO_RIGHTS_HINT = (
     "The GoTo account that authorized the app needs organization admin rights with read & write "
@@ -68,21 +68,24 @@ def _graph_hint(exc: Exception) -> str:
 async def test_connection(settings: Settings) -> list[Check]:
     """Table Storage first, on its own (a broken store must not hide the other checks), then GoTo
     and Graph."""
-    checks = [await _check("tableStorage", lambda: _tables_probe(settings), _tables_hint)]
+    checks = [await _check("tableStorage", lambda: check_table_storage(settings), _tables_hint)]
     async with open_clients(settings) as clients:
         checks += await _client_checks(clients, settings)
     return checks
 
 
-async def _tables_probe(settings: Settings) -> str:
+async def check_table_storage(settings: Settings, *, retry: RetryPolicy = CHECK_RETRY) -> str:
+    """Sign in, open the tables, write, read and delete a probe row: what a cycle needs (the Storage
+    Table Data Contributor role, not only read access), with a short retry so a check answers fast."""
     probe = f"probe-{uuid.uuid4().hex[:8]}"
-    async with open_state(settings, retry=CHECK_RETRY) as state:
+    async with open_state(settings, retry=retry) as state:
         await state.set_control(probe, {"Probe": True})
         found = await state.get_control(probe)
         await state.delete_control(probe)
+        target = state.store.target
     if not found:
         raise StorageError("the probe row written to Table Storage could not be read back")
-    return "wrote, read and deleted a probe row"
+    return f"signed in to Table Storage at {target.host} ({target.auth}): wrote, read and deleted a probe row"
 
 
 def _tables_hint(exc: Exception) -> str:

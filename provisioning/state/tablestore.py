@@ -240,52 +240,6 @@ class TableStore:
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
 
-# test-connection ----------------------------------------------------------------------------------
-
-
-async def check_tables(
-    *,
-    connection_string: str | None = None,
-    endpoint: str | None = None,
-    credential: Any = None,
-    retry: RetryPolicy = CHECK_RETRY,
-    **client_options: Any,
-) -> str:
-    """One cheap read (list one table) with a fresh client, before anything else opened the tables.
-
-    Returns what it saw; raises StorageError with a hint (wrong key, unreachable endpoint, missing
-    role, malformed setting). A connection string wins over an endpoint, as in load_settings.
-    """
-    if connection_string:
-        store = TableStore.from_connection_string(connection_string, retry=retry, **client_options)
-    elif endpoint:
-        if credential is None:
-            raise StorageError(
-                f"{ENDPOINT_SETTING} is set but no credential was given",
-                hint="Give the Function app a managed identity (AZURE_CLIENT_ID when user-assigned).",
-            )
-        store = TableStore.from_endpoint(endpoint, credential=credential, retry=retry, **client_options)
-    else:
-        raise StorageError(
-            f"neither {CONNECTION_STRING_SETTING} nor {ENDPOINT_SETTING} is set",
-            hint=f"Set {CONNECTION_STRING_SETTING} to the storage account's connection string, or "
-            f"{ENDPOINT_SETTING} to its table endpoint (managed identity).",
-        )
-    async with store:
-        service = store._service
-
-        async def list_one(_: int) -> int:
-            pages: Any = service.list_tables(results_per_page=1, **store.call_options).by_page()
-            try:
-                return len([t async for t in await pages.__anext__()])
-            except StopAsyncIteration:
-                return 0
-
-        found = await store.run("list tables", list_one)
-    seen = "and found tables" if found else "(no tables yet)"
-    return f"signed in to Table Storage at {store.target.host} ({store.target.auth}) {seen}"
-
-
 class TableSet:
     """Named tables of one store under one prefix, opened together: the base of TableState and
     AuditLog, so opening, closing and the not-opened error are written once."""
@@ -354,7 +308,6 @@ __all__ = [  # the one Table Storage module: its parts live in storage_errors.py
     "Table",
     "TableSet",
     "TableStore",
-    "check_tables",
     "gather_all",
     "is_transient",
     "partition_batches",
