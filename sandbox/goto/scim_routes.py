@@ -92,15 +92,15 @@ class ScimRoutes:
         predicate = parse_filter(text, kind) if text else None
         if self.settings.ignore_filter:  # variant: the filter is parsed, then ignored
             predicate = None
-        found = self.store.list_users(predicate) if kind == "User" else self.store.list_groups(predicate)
         start = max(1, _int_param(request, "startIndex", 1))
         if self.settings.ignore_start_index:  # variant: every page is the first page
             start = 1
         count = min(MAX_PAGE_SIZE, max(0, _int_param(request, "count", MAX_PAGE_SIZE)))
-        page = found[start - 1 : start - 1 + count]
+        paged = self.store.page_users if kind == "User" else self.store.page_groups
+        total, page = paged(predicate, start, count)
         body = {
             "schemas": [LIST_SCHEMA],
-            "totalResults": len(found),
+            "totalResults": total,
             "startIndex": start,
             "itemsPerPage": len(page),
             self.settings.list_key: [project(r, request) for r in page],

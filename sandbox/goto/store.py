@@ -41,7 +41,12 @@ def _identity_addresses(user: Mapping[str, Any]) -> set[str]:
 
 
 class Store:
-    """Thread-safe; every method returns copies, so callers can never mutate state behind the lock."""
+    """Thread-safe; every method returns copies, so callers can never mutate state behind the lock.
+
+    Uniqueness is checked through indexes (case-folded userName, identity address and group
+    displayName → id) kept in step with every create, replace, patch and delete, so a write costs
+    the same in a 100,000-user organization as in an empty one.
+    """
 
     def __init__(self, *, verified_domains: Iterable[str] = VERIFIED_DOMAINS, seed: int = 0) -> None:
         self._lock = threading.RLock()
@@ -59,6 +64,9 @@ class Store:
             self._version = 0
             self._users: dict[str, Resource] = {}
             self._groups: dict[str, Resource] = {}
+            self._user_names: dict[str, str] = {}  # userName.casefold() -> id
+            self._addresses: dict[str, str] = {}  # userName or governing e-mail, casefolded -> id
+            self._group_names: dict[str, str] = {}  # displayName.casefold() -> id
             admin = self.create_user(
                 {
                     "userName": SANDBOX_ADMIN_USERNAME,
@@ -103,24 +111,35 @@ class Store:
     def find_user(self, user_name: str) -> Resource | None:
         """By userName, ignoring case, as GoTo (and SCIM's caseExact=false) compares it."""
         with self._lock:
-            for user in self._users.values():
-                if user["userName"].casefold() == user_name.casefold():
-                    return self._render_user(user)
-            return None
+            user_id = self._user_names.get(user_name.casefold())
+            return None if user_id is None else self._render_user(self._users[user_id])
 
     def find_group(self, display_name: str) -> Resource | None:
         with self._lock:
-            for group in self._groups.values():
-                if group["displayName"].casefold() == display_name.casefold():
-                    return self._render_group(group)
-            return None
+            group_id = self._group_names.get(display_name.casefold())
+            return None if group_id is None else self._render_group(self._groups[group_id])
 
     def list_users(self, predicate: Callable[[Resource], bool] | None = None) -> list[Resource]:
         """In creation order, so paging is stable while nothing is created or deleted."""
-        return [u for u in self.users() if predicate is None or predicate(u)]
+        return self.page_users(predicate)[1]
 
     def list_groups(self, predicate: Callable[[Resource], bool] | None = None) -> list[Resource]:
-        return [g for g in self.groups() if predicate is None or predicate(g)]
+        return self.page_groups(predicate)[1]
+
+    def page_users(
+        self, predicate: Callable[[Resource], bool] | None = None, start: int = 1, count: int | None = None
+    ) -> tuple[int, list[Resource]]:
+        """(matches, the page from 1-based `start`): the predicate sees the stored user (the filterable
+        attributes are the same as rendered) and only the page is rendered, so listing a big
+        organization page by page stays linear."""
+        with self._lock:
+            return _page(self._users.values(), predicate, start, count, self._render_user)
+
+    def page_groups(
+        self, predicate: Callable[[Resource], bool] | None = None, start: int = 1, count: int | None = None
+    ) -> tuple[int, list[Resource]]:
+        with self._lock:
+            return _page(self._groups.values(), predicate, start, count, self._render_group)
 
     # -- user writes -----------------------------------------------------------------------------
 
@@ -134,6 +153,7 @@ class Store:
             user["id"] = user_id
             user["meta"] = self._new_meta("User", f"{self.base_url}/Users/{user_id}")
             self._users[user_id] = user
+            self._index_user(user)
             return self._render_user(user)
 
     def replace_user(self, user_id: str, resource: Mapping[str, Any]) -> Resource:
@@ -151,7 +171,7 @@ class Store:
     def delete_user(self, user_id: str) -> None:
         """Also drops the user from every group, as GoTo removes a deleted user from the organization."""
         with self._lock:
-            self._user(user_id)
+            self._unindex_user(self._user(user_id))
             del self._users[user_id]
             for group in self._groups.values():
                 kept = [m for m in group["members"] if m["value"] != user_id]
@@ -169,6 +189,7 @@ class Store:
             group["id"] = group_id
             group["meta"] = self._new_meta("Group", f"{self.base_url}/Groups/{group_id}")
             self._groups[group_id] = group
+            self._group_names[group["displayName"].casefold()] = group_id
             return self._render_group(group)
 
     def replace_group(self, group_id: str, resource: Mapping[str, Any]) -> Resource:
@@ -184,7 +205,8 @@ class Store:
 
     def delete_group(self, group_id: str) -> None:
         with self._lock:
-            self._group(group_id)
+            group = self._group(group_id)
+            self._group_names.pop(group["displayName"].casefold(), None)
             del self._groups[group_id]
 
     # -- internals -------------------------------------------------------------------------------
@@ -230,15 +252,25 @@ class Store:
         return {k: copy.deepcopy(v) for k, v in resource.items() if k not in ("id", "meta")}
 
     def _check_user_unique(self, user: Resource, own_id: str | None) -> None:
-        mine = _identity_addresses(user)
-        for other in self._users.values():
-            if other["id"] == own_id:
-                continue
-            if other["userName"].casefold() == user["userName"].casefold():
-                raise conflict(f"userName {user['userName']!r} is already in use")
-            clash = mine & _identity_addresses(other)
-            if clash:
-                raise conflict(f"e-mail {sorted(clash)[0]!r} is already in use by another user")
+        holder = self._user_names.get(user["userName"].casefold())
+        if holder is not None and holder != own_id:
+            raise conflict(f"userName {user['userName']!r} is already in use")
+        clash = [a for a in _identity_addresses(user) if self._addresses.get(a, own_id) != own_id]
+        if clash:
+            raise conflict(f"e-mail {sorted(clash)[0]!r} is already in use by another user")
+
+    def _index_user(self, user: Resource) -> None:
+        self._user_names[user["userName"].casefold()] = user["id"]
+        for address in _identity_addresses(user):
+            self._addresses[address] = user["id"]
+
+    def _unindex_user(self, user: Resource) -> None:
+        """Drops only entries that point at this user (a uniqueness check let no one else hold them)."""
+        if self._user_names.get(user["userName"].casefold()) == user["id"]:
+            del self._user_names[user["userName"].casefold()]
+        for address in _identity_addresses(user):
+            if self._addresses.get(address) == user["id"]:
+                del self._addresses[address]
 
     def _commit_user(self, old: Resource, user: Resource) -> Resource:
         """Apply the domain rule only to addresses the write introduces: disabling a legacy account works."""
@@ -248,14 +280,16 @@ class Store:
         self._check_user_unique(user, old["id"])
         user["id"] = old["id"]
         user["meta"] = old["meta"]
+        self._unindex_user(old)
         self._users[old["id"]] = user
+        self._index_user(user)
         self._touch(user)
         return self._render_user(user)
 
     def _check_group(self, group: Resource, own_id: str | None) -> None:
-        for other in self._groups.values():
-            if other["id"] != own_id and other["displayName"].casefold() == group["displayName"].casefold():
-                raise conflict(f"group displayName {group['displayName']!r} is already in use")
+        holder = self._group_names.get(group["displayName"].casefold())
+        if holder is not None and holder != own_id:
+            raise conflict(f"group displayName {group['displayName']!r} is already in use")
         unknown = [m["value"] for m in group["members"] if m["value"] not in self._users]
         if unknown:
             raise bad_request(f"members must be existing users; unknown: {unknown}")
@@ -264,7 +298,9 @@ class Store:
         self._check_group(group, old["id"])
         group["id"] = old["id"]
         group["meta"] = old["meta"]
+        self._group_names.pop(old["displayName"].casefold(), None)
         self._groups[old["id"]] = group
+        self._group_names[group["displayName"].casefold()] = old["id"]
         self._touch(group)
         return self._render_group(group)
 
@@ -291,3 +327,16 @@ class Store:
                 }
             )
         return {"schemas": [GROUP_SCHEMA], "id": body.pop("id"), **body, "members": members}
+
+
+def _page(
+    stored: Iterable[Resource],
+    predicate: Callable[[Resource], bool] | None,
+    start: int,
+    count: int | None,
+    render: Callable[[Resource], Resource],
+) -> tuple[int, list[Resource]]:
+    matches = [r for r in stored if predicate is None or predicate(r)]
+    first = max(1, start) - 1
+    chosen = matches[first:] if count is None else matches[first : first + max(0, count)]
+    return len(matches), [render(r) for r in chosen]

@@ -54,11 +54,17 @@ class UnknownObjectError(KeyError):
 
 
 class Tenant:
-    """The directory state and its version counter; every mutation takes the next version."""
+    """The directory state and its version counter; every mutation takes the next version.
+
+    `_upns` (lower-cased userPrincipalName → id of the user that is not hard-deleted and holds it)
+    is kept in step with every create, rename and hard delete, so seeding and `/users/{upn}` do not
+    scan the directory.
+    """
 
     _users: dict[str, UserRecord]
     _groups: dict[str, GroupRecord]
     _assignments: list[AssignmentRecord]
+    _upns: dict[str, str]
 
     def __init__(self, *, seed: int = 0) -> None:
         self.lock = threading.RLock()
@@ -168,6 +174,7 @@ class Tenant:
                 lifecycle=version,
             )
             self._users[user_id] = record
+            self._upns[upn.lower()] = user_id
             return dict(record.props)
 
     def update_user(self, user_id: str, **props: Any) -> dict[str, Any]:
@@ -178,6 +185,9 @@ class Tenant:
             if "userPrincipalName" in props:
                 self._check_upn_free(props["userPrincipalName"], user_id)
             changed = {k: v for k, v in props.items() if record.props.get(k) != v}
+            if "userPrincipalName" in changed:
+                del self._upns[record.props["userPrincipalName"].lower()]
+                self._upns[changed["userPrincipalName"].lower()] = user_id
             if changed:
                 version = self._next_version()
                 for key, value in changed.items():
@@ -217,6 +227,7 @@ class Tenant:
             version = self._next_version()
             record.lifecycle = version
             record.state = "hard_deleted"
+            self._upns.pop(record.props["userPrincipalName"].lower(), None)
             self._remove_memberships_of(user_id, version)
             self._assignments = [a for a in self._assignments if a.principal_id != user_id]
 
@@ -356,11 +367,8 @@ class Tenant:
         with self.lock:
             record = self._users.get(key)
             if record is None:
-                lowered = key.lower()
-                record = next(
-                    (r for r in self._users.values() if r.props["userPrincipalName"].lower() == lowered),
-                    None,
-                )
+                holder = self._upns.get(key.lower())
+                record = None if holder is None else self._users[holder]
             if record is None or record.state != "active":
                 return None
             return dict(record.props)
@@ -467,6 +475,7 @@ class Tenant:
         self._users = {}
         self._groups = {}
         self._assignments = []
+        self._upns = {}
         self.tokens.clear()
 
     def _next_version(self) -> int:
@@ -524,14 +533,9 @@ class Tenant:
     def _check_upn_free(self, upn: Any, owner: str | None) -> None:
         if not isinstance(upn, str) or "@" not in upn:
             raise ValueError(f"userPrincipalName must look like name@domain, got {upn!r}")
-        lowered = upn.lower()
-        for record in self._users.values():
-            if (
-                record.id != owner
-                and record.state != "hard_deleted"
-                and record.props["userPrincipalName"].lower() == lowered
-            ):
-                raise ValueError(f"userPrincipalName {upn} is already used by {record.id}")
+        holder = self._upns.get(upn.lower())
+        if holder is not None and holder != owner:
+            raise ValueError(f"userPrincipalName {upn} is already used by {holder}")
 
     @staticmethod
     def _check_props(
