@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -129,17 +131,89 @@ class AuditRecord:
     dry_run: bool = False
 
 
+class CycleStatus(StrEnum):
+    """How a cycle ended (or that it runs); why, in words, goes in `CycleRecord.detail`."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FINISHED_WITH_FAILURES = "finished-with-failures"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # a lost lease, a storage outage, a killed process
+    STOPPED = "stopped"  # at the time budget: the next cycle goes on from a checkpoint
+    SKIPPED = "skipped"  # did not run: off, quarantined, busy
+    DRY_RUN = "dry-run"
+
+    @classmethod
+    def read(cls, text: str, detail: str | None = None) -> tuple[CycleStatus, str | None]:
+        """Rows written before the enum carried the detail in the text ("skipped: off (…)")."""
+        try:
+            return cls(text), detail
+        except ValueError:
+            pass
+        for status, prefix in (
+            (cls.SKIPPED, "skipped: "),
+            (cls.STOPPED, "stopped "),
+            (cls.STOPPED, "dry-run stopped "),
+        ):
+            if text.startswith(prefix):
+                return status, detail or text[len(prefix) :]
+        return cls.FAILED, detail or text
+
+
+class CountKey(NamedTuple):
+    """One counter of a cycle: how many operations of `action` ended with `status`."""
+
+    action: str  # create | update | disable | delete | stagedDelete | other
+    status: str  # an AuditStatus value, or "planned" in a dry run
+
+    def __str__(self) -> str:
+        return f"{self.action}/{self.status}"
+
+
+class Counts(Counter[tuple[str, str]]):
+    """A cycle's counters, keyed by (action, status), as `counts["create", "success"]`;
+    "action/status" text only on the wire (rows, JSON)."""
+
+    def add(self, action: str, status: str, n: int = 1) -> None:
+        self[CountKey(str(action), str(status))] += n
+
+    def failures(self) -> int:
+        return sum(n for (_, status), n in self.items() if status == AuditStatus.FAILURE)
+
+    def done(self) -> int:
+        """Operations applied, held or skipped; dry-run plans are not work done."""
+        return sum(n for (_, status), n in self.items() if status != PLANNED)
+
+    def applied(self) -> int:
+        """Operations that reached GoTo (or failed trying): what the failure share is taken of."""
+        return sum(n for (_, status), n in self.items() if status not in (AuditStatus.SKIPPED, PLANNED))
+
+    def to_dict(self) -> dict[str, int]:
+        return {f"{action}/{status}": n for (action, status), n in sorted(self.items()) if n}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, int]) -> Counts:
+        counts = cls()
+        for text, n in data.items():
+            action, _, status = text.rpartition("/")
+            counts[action, status] = int(n)
+        return counts
+
+
+PLANNED = "planned"
+
+
 @dataclass(slots=True)
 class CycleRecord:
-    """One sync cycle: when, what kind, what it did; `counts` is "action/status" -> number."""
+    """One sync cycle: when, what kind, how it ended and why, what it did."""
 
     id: str
     started: str
     kind: str  # initial | incremental
     initiated_by: str = "timer"
     ended: str | None = None
-    status: str = "running"  # running | succeeded | finished-with-failures | failed | dry-run
-    counts: dict[str, int] = field(default_factory=dict)
+    status: CycleStatus = CycleStatus.RUNNING
+    counts: Counts = field(default_factory=Counts)
     error: str | None = None
     graph_requests: int = 0
     goto_requests: int = 0
@@ -147,6 +221,11 @@ class CycleRecord:
     pages: int = 0  # users delta pages processed so far (status shows how far a running cycle is)
     objects_read: int = 0
     operations_done: int = 0
+    detail: str | None = None  # why it was skipped or stopped, in words
+
+    def describe(self) -> str:
+        """The status as a person reads it: "skipped: off (PROVISIONING_ENABLED is false)"."""
+        return f"{self.status}: {self.detail}" if self.detail else str(self.status)
 
 
 @dataclass(slots=True)

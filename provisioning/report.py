@@ -25,12 +25,13 @@ def summary_dict(result: CycleResult) -> dict[str, Any]:
     data: dict[str, Any] = {
         "cycleId": cycle.id,
         "kind": cycle.kind,
-        "status": cycle.status,
+        "status": cycle.status.value,
+        "detail": cycle.detail,
         "dryRun": cycle.dry_run,
         "started": cycle.started,
         "ended": cycle.ended,
         "durationSeconds": round(duration_seconds(result), 3),
-        "counts": cycle.counts,
+        "counts": cycle.counts.to_dict(),
         "requests": {"graph": cycle.graph_requests, "goto": cycle.goto_requests},
         "error": cycle.error,
     }

@@ -20,7 +20,7 @@ from croniter import croniter
 from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
 from provisioning.config import Settings
 from provisioning.engine.cycle import HELD_REASONS, QUARANTINE, QUARANTINE_RETRY_HOURS, STAGED
-from provisioning.model import CycleRecord
+from provisioning.model import CycleRecord, CycleStatus
 from provisioning.redaction import redact
 from provisioning.state.tables import TableState
 
@@ -63,16 +63,16 @@ def _classify(cycles: Sequence[CycleRecord], live_holder: str | None) -> tuple[_
     for cycle in cycles:
         if cycle.kind in NOT_A_SYNC_CYCLE:
             continue
-        if cycle.status.startswith("skipped"):
+        if cycle.status is CycleStatus.SKIPPED:
             if found.last is None and found.last_skip is None:
                 found.last_skip = cycle
             continue
-        if cycle.status == "running" and cycle.id == live_holder:
+        if cycle.status is CycleStatus.RUNNING and cycle.id == live_holder:
             found.running = found.running or cycle
             continue
         if found.last is None:
             found.last = cycle
-        if found.last_success is None and cycle.status == "succeeded":
+        if found.last_success is None and cycle.status is CycleStatus.SUCCEEDED:
             found.last_success = cycle
     complete = (
         found.last is not None
@@ -116,9 +116,10 @@ def _cycle_dict(cycle: CycleRecord, *, interrupted: bool = False) -> dict[str, A
         "started": cycle.started,
         "ended": cycle.ended,
         "durationSeconds": duration,
-        "status": cycle.status,
+        "status": cycle.status.value,
+        "detail": cycle.detail,
         "interrupted": interrupted,
-        "counts": dict(cycle.counts),
+        "counts": cycle.counts.to_dict(),
         "error": redact(cycle.error),
         "requests": {"graph": cycle.graph_requests, "goto": cycle.goto_requests},
     }
@@ -185,14 +186,17 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
         "schedule": settings.sync_schedule,
         "nextScheduledRun": None if upcoming is None else upcoming.isoformat(),
         "running": None if cycles.running is None or lease is None else _running_dict(cycles.running, lease),
-        "lastCycle": None if last is None else _cycle_dict(last, interrupted=last.status == "running"),
+        "lastCycle": None
+        if last is None
+        else _cycle_dict(last, interrupted=last.status is CycleStatus.RUNNING),
         "lastSuccessfulCycle": None if cycles.last_success is None else _cycle_dict(cycles.last_success),
         "lastSkip": None
         if cycles.last_skip is None
         else {
             "id": cycles.last_skip.id,
             "time": cycles.last_skip.ended or cycles.last_skip.started,
-            "status": cycles.last_skip.status,
+            "status": cycles.last_skip.status.value,
+            "detail": cycles.last_skip.detail,
         },
         "quarantine": _quarantine_dict(quarantine),
         "stagedDeprovisions": len(staged),

@@ -26,14 +26,15 @@ PLAN_LINES_SHOWN = 200
 def render_summary(result: CycleResult) -> str:
     cycle = result.cycle
     lines = [
-        f"cycle {cycle.id} ({cycle.kind}{', dry run' if cycle.dry_run else ''}): {cycle.status} "
+        f"cycle {cycle.id} ({cycle.kind}{', dry run' if cycle.dry_run else ''}): {cycle.describe()} "
         f"in {duration_seconds(result):.2f}s",
         f"requests: graph {cycle.graph_requests}, goto {cycle.goto_requests}",
     ]
     if cycle.counts:
-        width = max(len(k) for k in cycle.counts)
+        counts = cycle.counts.to_dict()
+        width = max(len(k) for k in counts)
         lines.append("counts (action/status):")
-        lines.extend(f"  {key.ljust(width)}  {n}" for key, n in cycle.counts.items())
+        lines.extend(f"  {key.ljust(width)}  {n}" for key, n in counts.items())
     else:
         lines.append("counts: nothing to do")
     if cycle.error:
@@ -96,7 +97,8 @@ def render_status(status: Mapping[str, Any]) -> list[str]:
         lines.extend(_cycle_lines(label, status[key]))
     skip = status["lastSkip"]
     if skip:
-        lines.append(f"last skip:    {skip['time']}: {skip['status']}")
+        why = f"{skip['status']}: {skip['detail']}" if skip.get("detail") else skip["status"]
+        lines.append(f"last skip:    {skip['time']}: {why}")
     quarantine = status["quarantine"]
     if quarantine:
         then = (
@@ -123,10 +125,11 @@ def _cycle_lines(label: str, cycle: Mapping[str, Any] | None) -> list[str]:
         return [f"{label} none"]
     duration = "" if cycle["durationSeconds"] is None else f" in {cycle['durationSeconds']:.1f}s"
     interrupted = " (interrupted)" if cycle["interrupted"] else ""
+    detail = f": {cycle['detail']}" if cycle.get("detail") else ""
     counts = ", ".join(f"{key} {n}" for key, n in cycle["counts"].items()) or "nothing to do"
     requests = cycle["requests"]
     lines = [
-        f"{label} {cycle['id']} ({cycle['kind']}) {cycle['status']}{interrupted}, "
+        f"{label} {cycle['id']} ({cycle['kind']}) {cycle['status']}{detail}{interrupted}, "
         f"started {cycle['started']}{duration}: {counts}; "
         f"{requests['graph']} Graph and {requests['goto']} GoTo requests"
     ]

@@ -41,7 +41,7 @@ from provisioning.errors import (
     LeaseHeldError,
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
-from provisioning.model import DeltaPage, Link, UserChange
+from provisioning.model import AuditStatus, CycleStatus, DeltaPage, Link, UserChange
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
@@ -186,10 +186,14 @@ class SyncEngine:
                 new_users_link = page.delta_link
             elif page.next_link and run.elapsed() > self.options.time_budget_seconds:
                 if run.dry_run:  # a preview is bounded too; it saves no checkpoint
-                    cycle.status = "dry-run stopped at the time budget: the plan shown is partial"
+                    cycle.status, cycle.detail = (
+                        CycleStatus.STOPPED,
+                        "at the time budget: the plan shown is partial",
+                    )
                     return
                 await self._save_checkpoint(page.next_link, held)
-                cycle.status = "stopped at the time budget: the next cycle resumes from a checkpoint"
+                cycle.status = CycleStatus.STOPPED
+                cycle.detail = "at the time budget: the next cycle resumes from a checkpoint"
                 return
             page = await anext(pages, None)
 
@@ -201,7 +205,7 @@ class SyncEngine:
             index = index or await scope_index(self.state, current, groups)
             await self._deprovision(run, index, held)
         if run.dry_run:
-            cycle.status = "dry-run"
+            cycle.status = CycleStatus.DRY_RUN
             return
         run.lease.check()  # the watermarks move only while the lease is surely ours
         await self.state.replace_assignments(previous, current)
@@ -213,7 +217,7 @@ class SyncEngine:
         if checkpoint:
             await self.state.clear_held_operations(PENDING)
             await self.state.delete_control(CHECKPOINT)
-        cycle.status = "finished-with-failures" if run.failures() else "succeeded"
+        cycle.status = run.finished()
 
     async def _open_users_delta(
         self, run: CycleRun, resume: str | None, users_link: str | None
@@ -293,7 +297,7 @@ class SyncEngine:
             reason, detail = guard
             await self.state.add_held_operations(STAGED, [held_row(h) for h in held])
             records = [staged_record(run.cycle, op, detail) for op in operations]
-            run.counts["stagedDelete/skipped"] += len(records)
+            run.counts.add("stagedDelete", AuditStatus.SKIPPED, len(records))
             await self.state.add_audit_records(records)
             await self.quarantine.enter(reason, detail)
             deletes = sum(1 for op in operations if op.action is Action.DELETE)

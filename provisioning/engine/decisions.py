@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from provisioning.engine.run import SkipKind
-from provisioning.model import Assignment, RetryRow, UserChange
+from provisioning.model import Assignment, Counts, RetryRow, UserChange
 
 QUARANTINE_RETRY_HOURS = 24  # a quarantined job runs once a day until a cycle succeeds
 FAILURE_QUARANTINE_SHARE = 0.4  # more than 40 % of a cycle's operations failing ...
@@ -55,11 +55,10 @@ def deletion_guard(*, provisionable_users: int, deprovisions: int, threshold: in
     return None
 
 
-def failure_verdict(counts: Mapping[str, int]) -> tuple[Verdict, str | None]:
+def failure_verdict(counts: Counts) -> tuple[Verdict, str | None]:
     """More than 40 % of at least 10 operations failing quarantines; some failures send a digest;
     a cycle without failures lifts a quarantine that was not held for an admin."""
-    failures = sum(n for key, n in counts.items() if key.endswith("/failure"))
-    operations = sum(n for key, n in counts.items() if not key.endswith(("/skipped", "/planned")))
+    failures, operations = counts.failures(), counts.applied()
     if operations >= FAILURE_QUARANTINE_MINIMUM and failures > FAILURE_QUARANTINE_SHARE * operations:
         return "quarantine", f"{failures} of {operations} operations failed"
     return ("digest" if failures else "lift"), None

@@ -10,6 +10,7 @@ from provisioning.engine.ports import StateStore
 from provisioning.engine.quarantine import Quarantine
 from provisioning.engine.run import Clock, CycleRun
 from provisioning.errors import LeaseLostError, StorageError, UnauthorizedError
+from provisioning.model import CycleStatus
 
 DEAD_RUN_LOOKBACK = 10  # recent cycle rows checked for runs that died without recording their end
 log = logging.getLogger(__name__)
@@ -31,14 +32,14 @@ async def recorded(
         yield run
         failing = False
     except UnauthorizedError as exc:
-        cycle.status, cycle.error = "failed", f"credentials: {exc}"[:2000]
+        cycle.status, cycle.error = CycleStatus.FAILED, f"credentials: {exc}"[:2000]
         await quarantine.enter("credentials", str(exc))
         raise
     except (LeaseLostError, StorageError) as exc:
-        cycle.status, cycle.error = "interrupted", f"{type(exc).__name__}: {exc}"[:2000]
+        cycle.status, cycle.error = CycleStatus.INTERRUPTED, f"{type(exc).__name__}: {exc}"[:2000]
         raise
     except BaseException as exc:
-        cycle.status, cycle.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        cycle.status, cycle.error = CycleStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         raise
     finally:
         run.close()
@@ -53,7 +54,7 @@ async def recorded(
 
 
 async def record_skip(state: StateStore, run: CycleRun, reason: str) -> None:
-    run.cycle.status = f"skipped: {reason}"
+    run.cycle.status, run.cycle.detail = CycleStatus.SKIPPED, reason
     run.cycle.ended = run.clock().isoformat()
     await state.upsert_cycle(run.cycle)
 
@@ -62,8 +63,8 @@ async def close_dead_runs(state: StateStore, clock: Clock) -> None:
     """Rows still `running` while we hold the lease belong to runs that died (killed, or storage lost
     before they could record their end): say so, rather than show them running forever."""
     for row in await state.list_cycles(limit=DEAD_RUN_LOOKBACK):
-        if row.status == "running" and not row.dry_run:
-            row.status = "interrupted"
+        if row.status is CycleStatus.RUNNING and not row.dry_run:
+            row.status = CycleStatus.INTERRUPTED
             row.error = row.error or "the run stopped without recording its end (killed, or storage lost)"
             row.ended = row.ended or clock().isoformat()
             await state.upsert_cycle(row)

@@ -17,7 +17,7 @@ from provisioning.engine.plan import Action, Operation
 from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import InputError, SourceNotFoundError
-from provisioning.model import AuditStatus
+from provisioning.model import AuditStatus, CycleStatus
 
 MAX_GROUP_MEMBERS = 5  # as Entra's on-demand provisioning of a group
 LEASE_WAIT_SECONDS = 20.0
@@ -99,7 +99,11 @@ class OnDemand:
             run.lease = lease
             async with engine.recorded(run):
                 await self._provision(user_id, run, result)
-                run.cycle.status = result.status
+                run.cycle.status = (
+                    CycleStatus.FINISHED_WITH_FAILURES
+                    if result.status == "failure"
+                    else CycleStatus.SUCCEEDED
+                )
         return result
 
     async def _provision(self, user_id: str, run: CycleRun, result: OnDemandResult) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from provisioning.engine.decisions import HELD_REASONS, failure_verdict
 from provisioning.engine.ports import Notify, StateStore
 from provisioning.engine.run import Clock, CycleRun
+from provisioning.model import CycleStatus
 
 QUARANTINE = "quarantine"
 
@@ -41,7 +42,7 @@ class Quarantine:
 
     async def settle(self, run: CycleRun) -> None:
         """After a finished cycle: quarantine on too many failures, mail the failed objects, or lift."""
-        if run.cycle.status.startswith("stopped"):
+        if run.cycle.status is CycleStatus.STOPPED:
             return
         verdict, detail = failure_verdict(run.counts)
         if verdict == "quarantine":

@@ -15,7 +15,7 @@ from provisioning.engine.decisions import climb_retry_ladder
 from provisioning.engine.plan import Action, Change, Operation
 from provisioning.engine.ports import StateStore
 from provisioning.engine.run import CycleRun
-from provisioning.model import AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
+from provisioning.model import PLANNED, AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
 
 
 @dataclass(slots=True)
@@ -134,7 +134,7 @@ class Recorder:
         succeeded: list[str] = []
         for outcome in outcomes:
             op = outcome.operation
-            run.counts[f"{outcome.action}/{outcome.status.value}"] += 1
+            run.counts.add(outcome.action, outcome.status)
             records.append(audit_record(run.cycle, outcome))
             if outcome.failed:
                 run.result.failed_records.append(records[-1])
@@ -169,7 +169,7 @@ class Recorder:
     ) -> None:
         records = []
         for op in operations:
-            run.counts[f"{op.action.value}/planned"] += 1
+            run.counts.add(op.action.value, PLANNED)
             reason = f"dry run, nothing written: {op.reason}" + (f"; would be held: {note}" if note else "")
             outcome = Outcome(op, AuditStatus.SKIPPED, audit_action(op.action), op.target_id)
             records.append(replace(audit_record(run.cycle, outcome), reason=reason))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +11,7 @@ from typing import Literal
 
 from provisioning.engine.lease import Lease, NoLease
 from provisioning.engine.plan import Operation
-from provisioning.model import AuditRecord, CycleRecord
+from provisioning.model import AuditRecord, Counts, CycleRecord, CycleStatus
 
 SkipKind = Literal["off", "quarantined", "busy"]
 Clock = Callable[[], datetime]
@@ -29,7 +28,7 @@ class CycleResult:
     skip: SkipKind | None = None  # why the cycle did not run, when it did not
 
     @property
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> Counts:
         return self.cycle.counts
 
 
@@ -40,7 +39,7 @@ class CycleRun:
     cycle: CycleRecord
     clock: Clock
     lease: Lease | NoLease = field(default_factory=NoLease)
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counts = field(default_factory=Counts)
     result: CycleResult = field(init=False)
     started: float = field(default_factory=time.monotonic)
 
@@ -66,15 +65,17 @@ class CycleRun:
         return time.monotonic() - self.started
 
     def failures(self) -> int:
-        return sum(n for key, n in self.counts.items() if key.endswith("/failure"))
+        return self.counts.failures()
 
     def done(self) -> int:
-        """Operations applied (or held/skipped) so far; dry-run plans are not work done."""
-        return sum(n for key, n in self.counts.items() if not key.endswith("/planned"))
+        return self.counts.done()
+
+    def finished(self) -> CycleStatus:
+        return CycleStatus.FINISHED_WITH_FAILURES if self.failures() else CycleStatus.SUCCEEDED
 
     def close(self) -> None:
         """Stamp the end and the counts on the cycle record (before its last write)."""
         self.cycle.ended = self.clock().isoformat()
-        self.cycle.counts = dict(sorted(self.counts.items()))
+        self.cycle.counts = Counts({key: n for key, n in sorted(self.counts.items()) if n})
         self.cycle.operations_done = self.done()
         self.result.failures = self.failures()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from provisioning.engine.plan import Operation
 from provisioning.engine.records import load_held, rejected_record
 from provisioning.engine.run import CycleResult, CycleRun
+from provisioning.model import AuditStatus, CycleStatus
 
 if TYPE_CHECKING:
     from provisioning.engine.cycle import SyncEngine
@@ -68,17 +69,18 @@ class StagedDeprovisions:
             todo = [h for h in held if not h.already_done()]
             for start in range(0, len(todo), STAGED_CHUNK):
                 if run.elapsed() > engine.options.time_budget_seconds:
-                    run.cycle.status = "stopped at the time budget: the next timer cycle goes on approving"
+                    run.cycle.status = CycleStatus.STOPPED
+                    run.cycle.detail = "at the time budget: the next timer cycle goes on approving"
                     return
                 chunk = todo[start : start + STAGED_CHUNK]
                 links = {h.operation.source_id: h.link for h in chunk if h.link is not None}
                 await engine.apply(run, [h.operation for h in chunk], links)
         else:
             records = [rejected_record(run.cycle, h.operation) for h in held]
-            run.counts["other/skipped"] += len(records)
+            run.counts.add("other", AuditStatus.SKIPPED, len(records))
             await self.state.add_audit_records(records)
         run.lease.check()
         await self.state.clear_held_operations(STAGED)
         await self.state.delete_control(STAGED_DECISION)
         await engine.quarantine.lift(held=True)
-        run.cycle.status = "finished-with-failures" if run.failures() else "succeeded"
+        run.cycle.status = run.finished()

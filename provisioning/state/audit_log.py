@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from provisioning.model import AuditRecord, AuditStatus
+from provisioning.model import AuditRecord, AuditStatus, CycleStatus
 from provisioning.state.codecs import audit_from_entity, audit_to_entity, inverted_ticks, next_tick, table_key
 from provisioning.state.tablestore import TableSet, gather_all
 
@@ -273,7 +273,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _may_hold(cycle: Mapping[str, Any], since: datetime | None) -> bool:
     """Skipped cycles and finished cycles that did nothing wrote no record (every record a cycle
     writes is counted in `counts`, saved when it ends); one that ended before `since` has none after."""
-    if str(cycle.get("status", "")).startswith("skipped"):
+    if CycleStatus.read(str(cycle.get("status", "")))[0] is CycleStatus.SKIPPED:
         return False
     ended = cycle.get("ended")
     if not ended:

@@ -17,7 +17,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provisioning.errors import StorageError
-from provisioning.model import Assignment, AuditRecord, CycleRecord, Link, ObjectType, RetryRow
+from provisioning.model import (
+    Assignment,
+    AuditRecord,
+    Counts,
+    CycleRecord,
+    CycleStatus,
+    Link,
+    ObjectType,
+    RetryRow,
+)
 from provisioning.state.audit_log import AuditLog
 from provisioning.state.codecs import (
     audit_from_entity,
@@ -317,7 +326,8 @@ class TableState(TableSet):
             "PartitionKey": "cycle",
             "RowKey": f"{inverted_ticks(started)}_{cycle.id}",
             **{k: v for k, v in asdict(cycle).items() if v is not None and k != "counts"},
-            "counts": json.dumps(cycle.counts, sort_keys=True),
+            "status": cycle.status.value,
+            "counts": json.dumps(cycle.counts.to_dict(), sort_keys=True),
         }
         await self._t("cycles").upsert(entity)
 
@@ -325,7 +335,8 @@ class TableState(TableSet):
         found: list[CycleRecord] = []
         async for e in self._t("cycles").query("PartitionKey eq 'cycle'", page_size=limit):
             data = {k: v for k, v in e.items() if k not in ("PartitionKey", "RowKey")}
-            data["counts"] = json.loads(data.get("counts") or "{}")
+            data["counts"] = Counts.from_dict(json.loads(data.get("counts") or "{}"))
+            data["status"], data["detail"] = CycleStatus.read(str(data.get("status", "")), data.get("detail"))
             found.append(CycleRecord(**data))
             if len(found) >= limit:
                 break

@@ -34,7 +34,7 @@ async def test_staged_routes_settle_held_deprovisions(
     await harness.cycle()
     world.graph.tenant.unassign(seeded["assigned_groups"][0])
     held = await harness.cycle()
-    staged = held.counts["stagedDelete/skipped"]
+    staged = held.counts["stagedDelete", "skipped"]
 
     with environment({"DEPROVISION_THRESHOLD": "2"}):
         status, body = await call("staged_approve")
@@ -44,7 +44,7 @@ async def test_staged_routes_settle_held_deprovisions(
     assert all(u["active"] for u in harness.goto_users().values())  # nothing applied yet
 
     applied = await harness.timer()  # the next tick applies the approval under the lease
-    assert applied.cycle.kind == "staged-approval" and applied.counts == {"disable/success": staged}
+    assert applied.cycle.kind == "staged-approval" and applied.counts.to_dict() == {"disable/success": staged}
     assert await harness.control("staged-decision") is None and await harness.control("quarantine") is None
     status, body = await call("staged_approve")
     assert status == 200 and body["accepted"] is False and body["staged"] == 0

@@ -74,7 +74,7 @@ async def scene(world: World) -> AsyncIterator[Scene]:
     failed = tenant.create_user(userPrincipalName="x0@fabrikam.example", mail="x0@fabrikam.example")["id"]
     tenant.assign(failed, app_role_id=APP_ROLE_USER_ID)
     second = await harness.cycle()
-    assert second.counts == {"create/failure": 1, "disable/success": 1, "update/success": 1}
+    assert second.counts.to_dict() == {"create/failure": 1, "disable/success": 1, "update/success": 1}
     async with opened(world) as (state, log):
         records = await records_of(state, first, second)
         yield Scene(harness, state, log, first, second, renamed, disabled, failed, newest_first(records))

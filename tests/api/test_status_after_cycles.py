@@ -27,7 +27,7 @@ async def test_status_after_cycles(world: World) -> None:
         assert last["started"] == s.second.cycle.started and last["ended"] == s.second.cycle.ended
         assert last["durationSeconds"] >= 0
         assert success["id"] == s.first.cycle.id and success["status"] == "succeeded"
-        assert success["counts"] == s.first.cycle.counts
+        assert success["counts"] == s.first.cycle.counts.to_dict()
         assert status["retries"] == {
             "pending": 1,
             "givenUp": 0,

@@ -21,15 +21,16 @@ async def test_provisioning_off(world: World) -> None:
     done = await harness.cycle()
     off = load_settings({**harness.env, "PROVISIONING_ENABLED": "false"})
     skipped = await harness.timer(PROVISIONING_ENABLED="false")
-    assert skipped.cycle.status == "skipped: off (PROVISIONING_ENABLED is false)"
+    assert skipped.cycle.describe() == "skipped: off (PROVISIONING_ENABLED is false)"
 
     async for state in harness.state():
         status = await build_status(state=state, settings=off, now=datetime.now(UTC))
         assert status["provisioningEnabled"] is False
-        assert status["lastSkip"]["status"] == "skipped: off (PROVISIONING_ENABLED is false)"
+        assert status["lastSkip"]["status"] == "skipped"
+        assert status["lastSkip"]["detail"] == "off (PROVISIONING_ENABLED is false)"
         assert status["lastSkip"]["id"] == skipped.cycle.id
         assert status["lastCycle"]["id"] == done.cycle.id == status["lastSuccessfulCycle"]["id"]
-        assert status["lastCycle"]["counts"] == done.counts
+        assert status["lastCycle"]["counts"] == done.counts.to_dict()
 
         # a day off: a skipped row every 10 minutes, more than status reads at first
         first = datetime.fromisoformat(skipped.cycle.started)

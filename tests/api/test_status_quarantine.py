@@ -22,10 +22,10 @@ async def test_staged_deprovisions_and_their_quarantine(world: World) -> None:
     await harness.cycle()
     world.graph.tenant.unassign(seeded["assigned_groups"][0])
     held = await harness.cycle()
-    staged = held.counts["stagedDelete/skipped"]
+    staged = held.counts["stagedDelete", "skipped"]
     assert staged > 3
     skipped = await harness.timer()
-    assert skipped.cycle.status.startswith("skipped: quarantined (too-many-deletes)")
+    assert skipped.cycle.describe().startswith("skipped: quarantined (too-many-deletes)")
 
     async for state in harness.state():
         status = await build_status(state=state, settings=load_settings(harness.env), now=datetime.now(UTC))
@@ -40,6 +40,7 @@ async def test_staged_deprovisions_and_their_quarantine(world: World) -> None:
         "id": skipped.cycle.id,
         "time": skipped.cycle.ended,
         "status": skipped.cycle.status,
+        "detail": skipped.cycle.detail,
     }
 
     await harness.settle(approve=False)

@@ -35,7 +35,7 @@ async def test_initial_cycle_creates_skips_and_adopts(harness: Harness) -> None:
     assert "adopted" in (adopted.reason or "")
 
     created = len(seeded["in_scope"]) - 1
-    assert result.counts == {"create/success": created, "update/success": 1, "other/skipped": 2}
+    assert result.counts.to_dict() == {"create/success": created, "update/success": 1, "other/skipped": 2}
     assert result.cycle.kind == "initial" and result.cycle.status == "succeeded"
     assert len(records) == created + 3
 
@@ -45,5 +45,5 @@ async def test_second_identical_run_changes_nothing(harness: Harness) -> None:
     await harness.cycle()
     before = harness.goto_users()
     again = await harness.cycle()
-    assert again.counts == {}
+    assert again.counts.to_dict() == {}
     assert harness.goto_users() == before

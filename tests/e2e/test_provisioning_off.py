@@ -8,7 +8,7 @@ from tests.e2e.conftest import Harness
 async def test_off_skips_cycles_without_any_call(harness: Harness) -> None:
     harness.world.seed_demo_tenant()
     result = await harness.timer(PROVISIONING_ENABLED="false")
-    assert result.cycle.status.startswith("skipped: off")
+    assert result.cycle.describe().startswith("skipped: off")
     assert harness.world.graph.counters.total() == 0
     assert harness.world.goto.counters.total() == 0
     assert await harness.watermark("users") is None
@@ -18,5 +18,5 @@ async def test_dry_run_still_previews_while_off(harness: Harness) -> None:
     seeded = harness.world.seed_demo_tenant()
     result = await harness.cycle(dry_run=True, PROVISIONING_ENABLED="false")
     assert result.cycle.status == "dry-run"
-    assert result.counts["create/planned"] == len(seeded["in_scope"])
+    assert result.counts["create", "planned"] == len(seeded["in_scope"])
     assert harness.world.goto.counters.total() == 0

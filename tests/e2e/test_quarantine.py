@@ -23,7 +23,7 @@ async def test_bad_credentials_quarantine_then_daily_then_recover(harness: Harne
     assert "revoked-token" not in str(quarantine)
 
     later = await harness.timer(at=START + timedelta(hours=3))
-    assert later.cycle.status.startswith("skipped: quarantined (credentials)")
+    assert later.cycle.describe().startswith("skipped: quarantined (credentials)")
     harness.world.graph.counters.reset()
 
     recovered = await harness.timer(at=START + timedelta(hours=25))  # next daily attempt, token fixed
@@ -41,9 +41,9 @@ async def test_most_operations_failing_quarantines(harness: Harness) -> None:
 
     result = await harness.timer(at=START)
 
-    assert result.counts == {"create/failure": 8, "create/success": 4}
+    assert result.counts.to_dict() == {"create/failure": 8, "create/success": 4}
     quarantine = await harness.control("quarantine")
     assert quarantine is not None and quarantine["Reason"] == "too-many-failures"
     assert quarantine["Detail"] == "8 of 12 operations failed"
     skipped = await harness.timer(at=START + timedelta(hours=1))
-    assert skipped.cycle.status.startswith("skipped: quarantined (too-many-failures)")
+    assert skipped.cycle.describe().startswith("skipped: quarantined (too-many-failures)")

@@ -14,7 +14,7 @@ async def test_quiet_cycle_is_nearly_free(harness: Harness) -> None:
 
     result = await harness.cycle()
 
-    assert result.counts == {}
+    assert result.counts.to_dict() == {}
     assert goto.total() == 0, goto.snapshot()
     assert graph.total() <= 3, graph.snapshot()
     assert (result.cycle.graph_requests, result.cycle.goto_requests) == (graph.total(), 0)

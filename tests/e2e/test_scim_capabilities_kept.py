@@ -26,5 +26,5 @@ async def test_discovered_once_then_read_from_state(harness: Harness) -> None:
     before = _config_reads(harness)
     tenant.update_user(seeded["in_scope"][1], displayName="Someone Else")
     result = await harness.cycle()
-    assert result.counts == {"update/success": 1}
+    assert result.counts.to_dict() == {"update/success": 1}
     assert _config_reads(harness) == before  # not asked again

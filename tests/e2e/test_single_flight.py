@@ -21,7 +21,7 @@ async def test_a_held_lease_skips_the_timer_and_an_expired_one_is_taken(harness:
     async for state in harness.state():
         assert await state.acquire_lease("crashed-instance", seconds=60)
     blocked = await harness.timer()
-    assert blocked.cycle.status == "skipped: another cycle or on-demand provisioning holds the lease"
+    assert blocked.cycle.describe() == "skipped: another cycle or on-demand provisioning holds the lease"
     assert blocked.skip == "busy"
     assert harness.world.goto.counters.total() == 0
 
@@ -45,7 +45,7 @@ async def test_anyone_but_the_timer_is_told_busy(harness: Harness) -> None:
 async def test_two_concurrent_timer_cycles_apply_once(harness: Harness) -> None:
     seeded = harness.world.seed_demo_tenant()
     first, second = await asyncio.gather(harness.timer(), harness.timer())
-    statuses = sorted([first.cycle.status, second.cycle.status])
+    statuses = sorted([first.cycle.describe(), second.cycle.describe()])
     assert statuses[0] == "skipped: another cycle or on-demand provisioning holds the lease"
     assert statuses[1] == "succeeded"
     assert len(harness.goto_users()) == len(seeded["in_scope"])

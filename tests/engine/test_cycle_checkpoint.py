@@ -13,13 +13,13 @@ async def test_a_cycle_past_its_budget_resumes_from_the_checkpoint(bench: Bench)
     for user_id in ids[1:]:
         bench.source.update_user(user_id, displayName=f"New {user_id}")
     stopped = await bench.cycle(time_budget_seconds=0.0)
-    assert stopped.cycle.status.startswith("stopped at the time budget")
+    assert stopped.cycle.describe().startswith("stopped: at the time budget")
     assert await bench.state.get_control("checkpoint") is not None
     assert "disable/success" not in stopped.counts  # ... waits for the end of the whole cycle
     resumed = await bench.cycle()
     assert resumed.cycle.status == "succeeded"
-    assert stopped.counts["update/success"] + resumed.counts["update/success"] == 8
-    assert resumed.counts["disable/success"] == 1
+    assert stopped.counts["update", "success"] + resumed.counts["update", "success"] == 8
+    assert resumed.counts["disable", "success"] == 1
     assert await bench.state.get_control("checkpoint") is None
     assert f"{ids[0]}@contoso.example" not in bench.target.active_names()
 
@@ -27,6 +27,6 @@ async def test_a_cycle_past_its_budget_resumes_from_the_checkpoint(bench: Bench)
 async def test_a_dry_run_obeys_the_budget_and_saves_no_checkpoint(bench: Bench) -> None:
     bench.seed(9)
     preview = await bench.cycle(dry_run=True, time_budget_seconds=0.0)
-    assert preview.cycle.status.startswith("dry-run stopped at the time budget")
-    assert preview.counts == {"create/planned": 3}
+    assert preview.cycle.dry_run and preview.cycle.describe().startswith("stopped: at the time budget")
+    assert preview.counts.to_dict() == {"create/planned": 3}
     assert await bench.state.get_control("checkpoint") is None

@@ -81,7 +81,7 @@ async def test_the_next_cycle_does_exactly_the_change(bench: Bench, change: Chan
     actions: dict[str, int] = {}
     for action in expected.values():
         actions[f"{action}/success"] = actions.get(f"{action}/success", 0) + 1
-    assert result.counts == actions
+    assert result.counts.to_dict() == actions
     assert bench.target.writes == len(expected)
 
 
@@ -90,7 +90,7 @@ async def test_a_quiet_cycle_writes_nothing(bench: Bench) -> None:
     await bench.cycle()
     bench.target.calls.clear()
     quiet = await bench.cycle()
-    assert quiet.counts == {} and bench.target.calls == {}
+    assert quiet.counts.to_dict() == {} and bench.target.calls == {}
 
 
 async def test_restore_after_soft_delete_reenables(bench: Bench) -> None:
@@ -100,7 +100,7 @@ async def test_restore_after_soft_delete_reenables(bench: Bench) -> None:
     await bench.cycle()
     bench.source.restore(ids[0])
     result = await bench.cycle()
-    assert result.counts == {"update/success": 1}
+    assert result.counts.to_dict() == {"update/success": 1}
     assert f"{ids[0]}@contoso.example" in bench.target.active_names()
 
 
@@ -109,7 +109,7 @@ async def test_hard_delete_deletes_only_when_opted_in(bench: Bench) -> None:
     await bench.cycle()
     bench.source.hard_delete(ids[0])
     result = await bench.cycle(hard_delete_action="delete")
-    assert result.counts == {"delete/success": 1}
+    assert result.counts.to_dict() == {"delete/success": 1}
     assert bench.target.by_name(f"{ids[0]}@contoso.example") is None
 
 

@@ -12,7 +12,7 @@ from tests.engine.conftest import Bench
 async def test_a_dry_run_plans_records_and_writes_nothing(bench: Bench) -> None:
     bench.seed(6)
     result = await bench.cycle(dry_run=True)
-    assert result.cycle.status == "dry-run" and result.counts == {"create/planned": 6}
+    assert result.cycle.status == "dry-run" and result.counts.to_dict() == {"create/planned": 6}
     assert bench.target.calls == {}
     assert await bench.state.get_watermark("users") is None
 
@@ -22,7 +22,7 @@ async def test_too_many_deprovisions_are_staged_then_applied_after_approval(benc
     await bench.cycle()
     bench.source.unassign("g1")  # four users leave at once
     held = await bench.cycle(deprovision_threshold=2)
-    assert held.counts == {"stagedDelete/skipped": 4}
+    assert held.counts.to_dict() == {"stagedDelete/skipped": 4}
     assert len(bench.target.active_names()) == 8  # nothing disabled
     assert (await bench.state.get_control("quarantine") or {}).get("Reason") == "too-many-deletes"
     assert [c for c, _ in bench.told] == ["quarantine", "staged_deletes"]
@@ -33,11 +33,11 @@ async def test_too_many_deprovisions_are_staged_then_applied_after_approval(benc
     answer = await engine.request_staged_approval(initiated_by="test")
     assert answer["accepted"] and answer["staged"] == 4
     applied = await bench.cycle(deprovision_threshold=2)
-    assert applied.cycle.kind == "staged-approval" and applied.counts == {"disable/success": 4}
+    assert applied.cycle.kind == "staged-approval" and applied.counts.to_dict() == {"disable/success": 4}
     assert bench.target.active_names() == {f"{u}@contoso.example" for u in ids[:4]}
     assert await bench.state.get_control("quarantine") is None
     after = await bench.cycle(deprovision_threshold=2)
-    assert after.cycle.status == "succeeded" and after.counts == {}
+    assert after.cycle.status == "succeeded" and after.counts.to_dict() == {}
 
 
 async def test_an_approval_cut_by_the_time_budget_goes_on_where_it_stopped(bench: Bench) -> None:
@@ -49,9 +49,9 @@ async def test_an_approval_cut_by_the_time_budget_goes_on_where_it_stopped(bench
     await engine.request_staged_approval()
     staged_engine = bench.engine(deprovision_threshold=0, time_budget_seconds=0.0)
     stopped = await staged_engine.settle_staged(approve=True)
-    assert stopped.cycle.status.startswith("stopped at the time budget")
+    assert stopped.cycle.describe().startswith("stopped: at the time budget")
     done = await bench.cycle(deprovision_threshold=0)
-    assert done.counts == {"disable/success": 4}
+    assert done.counts.to_dict() == {"disable/success": 4}
 
 
 async def test_rejection_drops_the_staged_rows_and_lifts_the_quarantine(bench: Bench) -> None:
@@ -60,7 +60,7 @@ async def test_rejection_drops_the_staged_rows_and_lifts_the_quarantine(bench: B
     bench.source.unassign("g1")
     await bench.cycle(deprovision_threshold=1)
     rejected = await bench.engine().settle_staged(approve=False)
-    assert rejected.counts == {"other/skipped": 4} and len(bench.target.active_names()) == 8
+    assert rejected.counts.to_dict() == {"other/skipped": 4} and len(bench.target.active_names()) == 8
     assert await bench.state.get_control("quarantine") is None
 
 
@@ -71,7 +71,7 @@ async def test_an_empty_read_deprovisions_nobody(bench: Bench) -> None:
         bench.source.unassign(user_id)
     bench.source.unassign("g1")
     held = await bench.cycle()
-    assert held.counts == {"stagedDelete/skipped": 4}
+    assert held.counts.to_dict() == {"stagedDelete/skipped": 4}
     assert (await bench.state.get_control("quarantine") or {}).get("Reason") == "empty-source"
 
 
@@ -109,5 +109,5 @@ async def test_refused_credentials_fail_the_cycle_and_quarantine(bench: Bench) -
 async def test_provisioning_off_is_a_recorded_skip(bench: Bench) -> None:
     bench.seed(4)
     result = await bench.cycle(provisioning_enabled=False)
-    assert result.skip == "off" and result.cycle.status.startswith("skipped: off")
+    assert result.skip == "off" and result.cycle.describe().startswith("skipped: off")
     assert bench.target.calls == {} and bench.source.calls == {}

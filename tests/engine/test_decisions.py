@@ -13,6 +13,7 @@ from provisioning.engine.decisions import (
     failure_verdict,
     skip_reason,
 )
+from provisioning.model import Counts
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR_AGO = (NOW - timedelta(hours=1)).isoformat()
@@ -72,7 +73,7 @@ def test_deletion_guard(provisionable: int, deprovisions: int, threshold: int, e
     ],
 )
 def test_failure_verdict(counts: dict[str, int], expected: str) -> None:
-    assert failure_verdict(counts)[0] == expected
+    assert failure_verdict(Counts.from_dict(counts))[0] == expected
 
 
 def test_the_retry_ladder_climbs_then_gives_up() -> None:

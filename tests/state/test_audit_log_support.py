@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from azure.core.pipeline.transport import AioHttpTransport
 from azure.data.tables.aio import TableClient
 
-from provisioning.model import AuditRecord, AuditStatus, CycleRecord, ModifiedProperty
+from provisioning.model import AuditRecord, AuditStatus, Counts, CycleRecord, CycleStatus, ModifiedProperty
 from provisioning.state.audit_log import AuditLog
 from provisioning.state.codecs import audit_to_entity
 from provisioning.state.tables import TableState
@@ -88,8 +88,9 @@ def cycle(
         started=started.isoformat(),
         kind=kind,
         ended=None if status == "running" else (started + timedelta(minutes=minutes)).isoformat(),
-        status=status,
-        counts=counts if counts is not None else {},
+        status=CycleStatus.read(status)[0],
+        detail=CycleStatus.read(status)[1],
+        counts=Counts.from_dict(counts or {}),
         graph_requests=3,
         goto_requests=4,
     )

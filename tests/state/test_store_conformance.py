@@ -12,7 +12,7 @@ import pytest
 from azure.data.tables import EdmType, EntityProperty
 
 from provisioning.engine.decisions import RETRY_LADDER_HOURS
-from provisioning.model import Assignment, AuditRecord, AuditStatus, CycleRecord, Link
+from provisioning.model import Assignment, AuditRecord, AuditStatus, Counts, CycleRecord, CycleStatus, Link
 from provisioning.state.audit_log import AuditQuery
 from provisioning.state.memory import MemoryState
 from provisioning.state.tables import TableState
@@ -135,15 +135,22 @@ async def test_audit_records_and_cycles(state: TableState) -> None:
     await state.add_audit_records(records)
     assert [r.id for r in await state.list_audit_records(cycle_id)] == ["r4", "r3", "r2", "r1", "r0"]
     await state.upsert_cycle(
-        CycleRecord(id=cycle_id, started=NOW.isoformat(), kind="full", counts={"update/success": 4})
+        CycleRecord(
+            id=cycle_id, started=NOW.isoformat(), kind="full", counts=Counts.from_dict({"update/success": 4})
+        )
     )
     await state.upsert_cycle(
         CycleRecord(
-            id="older", started=(NOW - timedelta(hours=1)).isoformat(), kind="incremental", status="failed"
+            id="older",
+            started=(NOW - timedelta(hours=1)).isoformat(),
+            kind="incremental",
+            status=CycleStatus.FAILED,
         )
     )
     cycles = await state.list_cycles(limit=5)
-    assert [c.id for c in cycles] == [cycle_id, "older"] and cycles[0].counts == {"update/success": 4}
+    assert [c.id for c in cycles] == [cycle_id, "older"] and cycles[0].counts.to_dict() == {
+        "update/success": 4
+    }
     assert state.audit_log is not None
     page = await state.audit_log.query(AuditQuery(entra_id="u1"), top=1)
     assert [r.id for r in page.records] == ["r3"] and page.continuation_token

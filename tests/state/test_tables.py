@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from provisioning.model import Assignment, AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
+from provisioning.model import (
+    Assignment,
+    AuditRecord,
+    AuditStatus,
+    Counts,
+    CycleRecord,
+    Link,
+    ModifiedProperty,
+)
 from provisioning.state.tables import TableState
 from tests.fixtures.retries import record_failures
 
@@ -97,8 +105,13 @@ async def test_cycles_newest_first(state: TableState) -> None:
     for i in range(3):
         started = datetime(2026, 11, 1, 10, i, tzinfo=UTC).isoformat()
         await state.upsert_cycle(
-            CycleRecord(id=f"c{i}", started=started, kind="incremental", counts={"create/success": i})
+            CycleRecord(
+                id=f"c{i}",
+                started=started,
+                kind="incremental",
+                counts=Counts.from_dict({"create/success": i}),
+            )
         )
     cycles = await state.list_cycles(limit=2)
     assert [c.id for c in cycles] == ["c2", "c1"]
-    assert cycles[0].counts == {"create/success": 2}
+    assert cycles[0].counts.to_dict() == {"create/success": 2}
