@@ -11,7 +11,7 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-from provisioning.cli import commands
+from provisioning.cli import commands, mappings
 from provisioning.cli.commands import LOG_FORMATS
 from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
 
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staged.add_argument("decision", choices=["approve", "reject"], help="apply them, or drop them")
     staged.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    mappings.add_arguments(subcommands)
     return parser
 
 
@@ -70,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.sync(dry_run=args.dry_run, as_json=args.json)
     if args.command == "staged":
         return commands.staged(approve=args.decision == "approve", as_json=args.json)
+    if args.command == "mappings":
+        return mappings.run(args)
     if args.command == "goto-authorize":
         return run_authorize(args)
     if args.command == "test-connection":

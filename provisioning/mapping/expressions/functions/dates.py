@@ -26,7 +26,7 @@ DATE_TIME_STYLES = {
     "AssumeLocal", "AssumeUniversal", "AdjustToUniversal", "NoCurrentDateDefault", "RoundtripKind",
 }  # fmt: skip
 # what CDate reads besides ISO 8601 (datetime.fromisoformat): a date with an offset and Entra's own form
-_CDATE_FORMATS = ("yyyy-MM-ddzzz", "yyyy-MM-ddTHH:mm:ssK", ENTRA_DATE_FORMAT, "M/d/yyyy H:mm:ss", "M/d/yyyy")
+_CDATE_FORMATS = ("yyyy-MM-ddzzz", ENTRA_DATE_FORMAT, "M/d/yyyy H:mm:ss", "M/d/yyyy")
 
 
 def read_date(value: Any, what: str) -> datetime | None:
@@ -36,14 +36,14 @@ def read_date(value: Any, what: str) -> datetime | None:
     if isinstance(value, datetime):
         return value
     text = to_str(value) or ""
+    for fmt in _CDATE_FORMATS:  # before fromisoformat, which reads "2021-06-30+08:00" as 08:00 o'clock
+        try:
+            return dotnet_format.parse(text, fmt)
+        except ExpressionError:
+            continue
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        for fmt in _CDATE_FORMATS:
-            try:
-                return dotnet_format.parse(text, fmt)
-            except ExpressionError:
-                continue
         raise ExpressionError(f"{what} '{text}' is not a date (ISO 8601 or M/d/yyyy h:mm:ss tt)") from None
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
