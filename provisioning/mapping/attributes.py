@@ -1,39 +1,110 @@
-"""Attribute mappings as data: Entra (Graph) property -> GoTo SCIM attribute path.
+"""Attribute mappings as data: Entra (Graph) property, constant or expression -> GoTo SCIM attribute path.
 
-Kept as data so a later release can load editable mappings (expressions, constants) without the
-planner knowing which attributes exist. `active` is not mapped here: it follows the object's
-lifecycle (true while in scope, false once disabled or out of scope), which is what Entra's default
-`Switch([IsSoftDeleted], ...)` mapping plus its scoping achieve.
+Kept as data so the planner never knows which attributes exist; `mapping/file.py` loads the same rows
+from a reviewed file (MAPPINGS_FILE, else the packaged `default-mappings.yaml`). `active` is not mapped
+here: it follows the object's lifecycle (true while in scope, false once disabled or out of scope),
+which is what Entra's default `Switch([IsSoftDeleted], ...)` mapping plus its scoping achieve.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provisioning.mapping.expressions import Expression
+    from provisioning.mapping.scoping import ScopingFilters
 
 WORK_EMAIL = 'emails[type eq "work"].value'
+SOURCE_ALIASES = {"objectId": "id"}  # Entra's blade says objectId; Graph calls it id
+Scalar = str | int | float | bool
+Existing = Callable[[str], bool] | None  # whether GoTo already holds a value (SelectUniqueValue)
 
 
 class ApplyWhen(StrEnum):
     ALWAYS = "always"
-    ON_CREATE = "on_create"
+    ON_CREATE = "on-create"
 
 
 @dataclass(frozen=True, slots=True)
 class AttributeMapping:
-    """One row of the mapping table, like a row in Entra's attribute-mapping blade."""
+    """One row of the mapping table, like a row in Entra's attribute-mapping blade.
+
+    Exactly one of `source` (Direct), `constant` (Constant) or `expression` (Expression) is set;
+    `default` stands in when the value is null (or the empty string, which Entra treats as null).
+    """
 
     target: str  # SCIM attribute path on GoTo
-    source: str  # Graph property name
+    source: str | None = None  # Graph property name; `a.b` reads b inside the complex property a
     apply: ApplyWhen = ApplyWhen.ALWAYS
     matching_precedence: int | None = None  # set on matching attributes; 1 is tried first
+    constant: Scalar | None = field(default=None, kw_only=True)
+    expression: str | None = field(default=None, kw_only=True)
+    default: Scalar | None = field(default=None, kw_only=True)
+    _compiled: Expression | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        given = [n for n in ("source", "constant", "expression") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError(f"mapping for {self.target!r} needs exactly one of source, constant, expression")
+        if self.expression is not None:
+            from provisioning.mapping.expressions import parse  # the parser loads only when used
+
+            object.__setattr__(self, "_compiled", parse(self.expression))  # raises ExpressionSyntaxError
+
+    @property
+    def kind(self) -> str:
+        """Entra's mapping type: direct, constant or expression."""
+        return (
+            "direct" if self.source is not None else "constant" if self.constant is not None else "expression"
+        )
+
+    def reads(self) -> list[str]:
+        """Graph attributes this row reads (as written: `a.b` stays `a.b`)."""
+        if self.source is not None:
+            return [self.source]
+        if self._compiled is not None:
+            return sorted(self._compiled.attributes)
+        return []
+
+    def value(
+        self, source: Mapping[str, Any], *, existing: Existing = None, now: datetime | None = None
+    ) -> tuple[Any, bool]:
+        """(value, flows): `flows` is False when an expression's flow is "ignored" (drop the row)."""
+        if self.source is not None:
+            value = read_source(source, self.source)
+        elif self._compiled is not None:
+            result = self._compiled.evaluate(source, existing=existing, now=now)
+            if result.flow == "ignored":
+                return None, False
+            value = result.value
+        else:
+            value = self.constant
+        value = _normalise(value)
+        return (self.default if value is None else value), True
+
+    def canonical(self) -> dict[str, Any]:
+        """The row's meaning as plain data (every default spelled out), for fingerprints."""
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "source": self.source,
+            "constant": self.constant,
+            "expression": self.expression.strip() if self.expression is not None else None,
+            "apply": self.apply.value,
+            "default": self.default,
+            "matching": self.matching_precedence,
+        }
 
 
 @dataclass(frozen=True, slots=True)
-class UserMapping:
-    """The whole user mapping; derived facts (Graph $select, matching order) come from the rows."""
+class ObjectMapping:
+    """The rows for one object type; derived facts ($select, matching order) come from the rows."""
 
     attributes: tuple[AttributeMapping, ...]
 
@@ -44,31 +115,120 @@ class UserMapping:
             raise ValueError(f"mapping targets appear more than once: {duplicates}")
         if not self.matching:
             raise ValueError("a mapping needs at least one matching attribute (matching_precedence)")
+        precedences = [a.matching_precedence for a in self.matching]
+        if len(set(precedences)) != len(precedences):
+            raise ValueError(f"matching precedences must be unique: {precedences}")
 
     @property
     def matching(self) -> tuple[AttributeMapping, ...]:
         rows = [a for a in self.attributes if a.matching_precedence is not None]
         return tuple(sorted(rows, key=lambda a: a.matching_precedence or 0))
 
+    def _reads(self) -> list[str]:
+        return [name for row in self.attributes for name in row.reads()]
+
     def graph_select(self, extra: Iterable[str] = ("accountEnabled",)) -> list[str]:
-        """Graph properties to $select: what the mapping reads plus what scoping needs."""
+        """Graph properties to $select, `id` first, then in the rows' order; `a.b` selects `a`."""
         names: list[str] = ["id"]
-        for name in [a.source for a in self.attributes] + list(extra):
-            if name not in names:
-                names.append(name)
+        for name in [*self._reads(), *extra]:
+            top = SOURCE_ALIASES.get(name, name).split(".", 1)[0]
+            if top not in names:
+                names.append(top)
         return names
 
-    def map_user(self, source: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        """Target values for one user; on-create rows only when `creating`."""
+    def map_object(
+        self,
+        source: Mapping[str, Any],
+        *,
+        creating: bool,
+        existing: Existing = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Target values (None = clear) for one object; on-create rows only when `creating`, and no
+        row whose expression flow is "ignored"."""
         values: dict[str, Any] = {}
         for row in self.attributes:
             if row.apply is ApplyWhen.ON_CREATE and not creating:
                 continue
-            values[row.target] = _normalise(source.get(row.source))
+            value, flows = row.value(source, existing=existing, now=now)
+            if flows:
+                values[row.target] = value
         return values
 
     def targets(self, *, creating: bool) -> Sequence[str]:
         return [a.target for a in self.attributes if creating or a.apply is ApplyWhen.ALWAYS]
+
+    def canonical(self) -> dict[str, Any]:
+        """Rows sorted by target: their order in a file changes no value."""
+        return {"mappings": sorted((a.canonical() for a in self.attributes), key=lambda r: r["target"])}
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON: the same effective mapping hashes alike however it is written."""
+        return fingerprint_of(self.canonical())
+
+
+@dataclass(frozen=True, slots=True)
+class UserMapping(ObjectMapping):
+    """The user mapping: rows plus scoping filters (none: every assigned user is in scope)."""
+
+    scoping: tuple[tuple[Mapping[str, Any], ...], ...] = ()  # OR-ed filters of AND-ed clauses
+    filters: ScopingFilters | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ObjectMapping.__post_init__(self)
+        if self.scoping:
+            from provisioning.mapping.scoping import parse_filters  # loads only when used
+
+            compiled = parse_filters([[dict(c) for c in f] for f in self.scoping])  # raises ConfigError
+            object.__setattr__(self, "filters", compiled)
+
+    def _reads(self) -> list[str]:
+        scoped = [str(clause.get("attribute")) for rule in self.scoping for clause in rule]  # file order
+        return [*ObjectMapping._reads(self), *scoped]
+
+    def in_scope(self, source: Mapping[str, Any]) -> bool:
+        """Whether the scoping filters let this user in (True without filters)."""
+        return self.filters is None or bool(self.filters.matches(source))
+
+    def map_user(
+        self,
+        source: Mapping[str, Any],
+        *,
+        creating: bool,
+        existing: Existing = None,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Target values (None = clear) for one user; see `map_object`."""
+        return self.map_object(source, creating=creating, existing=existing, now=now)
+
+    def canonical(self) -> dict[str, Any]:
+        filters = self.filters.filters if self.filters is not None else ()
+        scoping = [[[c.attribute, c.operator, c.value] for c in rule] for rule in filters]
+        return {**ObjectMapping.canonical(self), "scoping": scoping}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMapping(ObjectMapping):
+    """The group mapping (used by group provisioning): displayName and externalId by default."""
+
+    def map_group(self, source: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+        return self.map_object(source, creating=creating)
+
+
+def read_source(source: Mapping[str, Any], name: str) -> Any:
+    """A Graph attribute's value; `a.b` is b inside the complex property a (None when a is null)."""
+    name = SOURCE_ALIASES.get(name, name)
+    head, _, sub = name.partition(".")
+    value = source.get(head)
+    if sub:
+        return value.get(sub) if isinstance(value, Mapping) else None
+    return value
+
+
+def fingerprint_of(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _normalise(value: Any) -> Any:
@@ -88,3 +248,4 @@ DEFAULT_USER_MAPPING = UserMapping(
         AttributeMapping("externalId", "mailNickname"),
     )
 )
+"""Today's six rows, as code; `mapping.file.load_default()` is the packaged file that replaces them."""
