@@ -1,7 +1,10 @@
-"""The whole engine against the in-memory state store, a fake Entra and a fake GoTo: no I/O."""
+"""The whole engine against a fake Entra and a fake GoTo, on the in-memory state store (no I/O,
+milliseconds) and on Table Storage (Azurite): the same scenarios on both, so the fast runs prove
+what production does. A test that replays many cycles (the crash matrix) asks for memory only."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,7 +68,13 @@ class Bench:
         return ids
 
 
-@pytest.fixture
-async def bench() -> AsyncIterator[Bench]:
-    async with MemoryState() as state:
-        yield Bench(state)
+@pytest.fixture(params=["memory", "azurite"])
+async def bench(request: pytest.FixtureRequest) -> AsyncIterator[Bench]:
+    prefix = "e" + uuid.uuid4().hex[:10]
+    if request.param == "azurite":
+        connection_string = request.getfixturevalue("tables_connection_string")
+        state: TableState = TableState.from_connection_string(connection_string, prefix=prefix)
+    else:
+        state = MemoryState(prefix=prefix)
+    async with state as opened:
+        yield Bench(opened)
