@@ -57,8 +57,30 @@ def test_empty_string_maps_to_none() -> None:
             "more than once",
         ),
         ((AttributeMapping("userName", "a"),), "matching attribute"),
+        (
+            (
+                AttributeMapping("userName", "a", matching_precedence=1),
+                AttributeMapping("externalId", "b", matching_precedence=1),
+            ),
+            "unique",
+        ),
     ],
 )
 def test_invalid_mappings_are_refused(rows: tuple[AttributeMapping, ...], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         UserMapping(rows)
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [{}, {"source": "a", "constant": "x"}, {"constant": "x", "expression": "[a]"}],
+    ids=["none", "source and constant", "constant and expression"],
+)
+def test_a_row_needs_exactly_one_source(sources: dict[str, str]) -> None:
+    source = sources.pop("source", None)
+    with pytest.raises(ValueError, match="exactly one of source, constant, expression"):
+        AttributeMapping("title", source, **sources)  # type: ignore[arg-type]
+
+
+def test_apply_values_are_the_file_format_words() -> None:
+    assert [a.value for a in ApplyWhen] == ["always", "on-create"]
