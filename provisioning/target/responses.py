@@ -7,6 +7,8 @@ headers, and any credential the peer echoes back in its body is replaced before 
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -21,6 +23,7 @@ from provisioning.errors import (
 )
 from provisioning.target.answers import ErrorInfo, parse_error
 
+Resource = dict[str, Any]
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 _BY_STATUS: dict[int, type[TargetError]] = {
@@ -86,3 +89,29 @@ def transport_error(exc: httpx.TransportError, *, what: str, attempts: int) -> T
     """Timeouts and dropped connections; httpx's messages name the failure, never the headers."""
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return TransientError(f"{what}: {reason} (after {attempts} attempts)", detail=reason)
+
+
+def item_path(kind: str, resource_id: str) -> str:
+    if not resource_id:
+        raise ValueError(f"a {kind[:-1]} id must not be empty")
+    return f"{kind}/{quote(resource_id, safe='')}"
+
+
+def json_body(response: httpx.Response, *, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise TargetError(
+            f"{what}: GoTo answered HTTP {response.status_code} with a body that is not JSON",
+            status=response.status_code,
+        ) from exc
+
+
+def resource_body(response: httpx.Response, *, what: str) -> Resource:
+    data = json_body(response, what=what)
+    if not isinstance(data, dict) or not data.get("id"):
+        raise TargetError(
+            f"{what}: GoTo answered HTTP {response.status_code} without a resource",
+            status=response.status_code,
+        )
+    return data

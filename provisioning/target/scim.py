@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
-import re
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -22,29 +19,20 @@ from provisioning.errors import BadRequestError, NotFoundError, TargetError, Tra
 from provisioning.target import payload
 from provisioning.target.capabilities import Capabilities, FilteredPaths, MemberRemoval
 from provisioning.target.dialect import ScimDialect
-from provisioning.target.responses import error_for
+from provisioning.target.patch_forms import FORM_REFUSALS, lower_ops, refuses_op_case, removed_ids
+from provisioning.target.responses import Resource, item_path, json_body, resource_body
 from provisioning.target.throttle import CallStats, Throttle
+from provisioning.target.wire import ScimWire
 
 log = logging.getLogger(__name__)
 
-_ACCEPT = "application/scim+json, application/json"
-Resource = dict[str, Any]
 # GoTo documents the plural; RFC 7644 §4 the singular. Both are tried, the dialect's first.
 _CONFIG_PATHS = ("ServiceProviderConfigs", "ServiceProviderConfig")
 # 400s a PatchOp may get for its filtered paths (RFC 7644 §3.5.2 and §3.12).
 _PATH_REFUSALS = frozenset({"noTarget", "invalidPath"})
-# 400s that say "this is not how I spell a request", as opposed to "your data is wrong".
-_FORM_REFUSALS = frozenset({"invalidSyntax", "invalidValue"})
-_OP_WORD = re.compile(r"\bops?\b|\bPatchOp\b|'(?:Add|Replace|Remove)'", re.IGNORECASE)
-_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def same_name(a: Any, b: Any) -> bool:
-    """userName/displayName equality as caseExact=false reads it: ASCII letters fold, nothing else does."""
-    return isinstance(a, str) and isinstance(b, str) and a.translate(_ASCII_FOLD) == b.translate(_ASCII_FOLD)
-
-
-class ScimClient:
+class ScimClient(ScimWire):
     """One per run; safe to share between concurrent tasks (one bucket, one set of counters)."""
 
     def __init__(
@@ -79,7 +67,7 @@ class ScimClient:
             what = f"read {path}"
             try:
                 response = await self._request("GET", path, what=what)
-                config = _json(response, what=what)
+                config = json_body(response, what=what)
             except (UnauthorizedError, TransientError):
                 raise
             except TargetError as exc:  # 404, or a gateway's 400/405/501, or no JSON: not this spelling
@@ -189,7 +177,7 @@ class ScimClient:
     async def get_me(self) -> Resource:
         """The authenticated admin (GoTo: /Users/me, which carries the account key)."""
         response = await self._request("GET", self.dialect.me_path, what="get the signed-in user")
-        return _resource(response, what="get the signed-in user")
+        return resource_body(response, what="get the signed-in user")
 
     # -- groups ----------------------------------------------------------------------------------
 
@@ -242,7 +230,7 @@ class ScimClient:
             except BadRequestError as exc:
                 if self.capabilities.member_removal is not None or exc.scim_type not in (
                     None,
-                    *_FORM_REFUSALS,
+                    *FORM_REFUSALS,
                 ):
                     raise
                 other: MemberRemoval = (
@@ -255,7 +243,7 @@ class ScimClient:
                     other,
                 )
                 retry = dataclasses.replace(dialect, member_removal=other)
-                rest = [i for b in bodies[index:] for i in _removed_ids(b)]
+                rest = [i for b in bodies[index:] for i in removed_ids(b)]
                 for again in payload.build_remove_members(rest, dialect=retry):
                     await self._patch("Groups", group_id, again)
                 self.capabilities.member_removal = other
@@ -275,21 +263,6 @@ class ScimClient:
 
     # -- shared ----------------------------------------------------------------------------------
 
-    async def _get_one(self, kind: str, resource_id: str) -> Resource | None:
-        what = f"get {kind[:-1].lower()} {resource_id}"
-        try:
-            response = await self._request("GET", _item(kind, resource_id), what=what)
-        except NotFoundError:
-            return None
-        return _resource(response, what=what)
-
-    async def _must_get(self, kind: str, resource_id: str) -> Resource:
-        """The resource as the peer holds it now; gone raises NotFoundError (the engine relinks)."""
-        found = await self._get_one(kind, resource_id)
-        if found is None:
-            raise NotFoundError(f"get {kind[:-1].lower()} {resource_id}: GoTo answered HTTP 404", status=404)
-        return found
-
     async def _put_merged(self, kind: str, resource_id: str, changes: Mapping[str, Any]) -> Resource:
         """For a peer without PATCH (patch.supported=false): GET, write the changes in, PUT it whole."""
         resource = await self._must_get(kind, resource_id)
@@ -297,77 +270,17 @@ class ScimClient:
         merged.pop("meta", None)
         return await self._replace(kind, resource_id, merged)
 
-    async def _find(self, kind: str, attribute: str, value: str) -> Resource | None:
-        """Only a resource whose attribute equals `value` (ASCII case folded) is returned, never merely
-        what the peer answered: a peer that ignores or loosens the filter must not hand over another
-        person's account. One page: `eq` on a unique attribute matches one resource."""
-        query = payload.eq_filter(attribute, value, dialect=self.dialect)
-        page = await self._page(kind, filter=query, start=1, count=10, what=f"find {kind[:-1].lower()}")
-        exact = [r for r in page.resources if payload.get_value(r, attribute) == value]
-        folded = [r for r in page.resources if same_name(payload.get_value(r, attribute), value)]
-        matches = exact or folded
-        if not matches and page.resources:
-            log.warning(
-                "find %s: the peer answered %d resource(s) for %s eq ..., none of them an exact match; "
-                "none is taken",
-                kind[:-1].lower(),
-                len(page.resources),
-                attribute,
-            )
-        return matches[0] if matches else None
-
-    async def _page(
-        self, kind: str, *, filter: str | None, start: int, count: int, what: str
-    ) -> payload.ListPage:
-        params: dict[str, str | int] = {"startIndex": start, "count": count}
-        if filter is not None:
-            params["filter"] = filter
-        response = await self._request("GET", kind, what=what, params=params)
-        try:
-            return payload.parse_list(_json(response, what=what), dialect=self.dialect)
-        except ValueError as exc:
-            raise TargetError(
-                f"{what}: unreadable list response: {exc}", status=response.status_code
-            ) from exc
-
-    async def _list(self, kind: str, *, filter: str | None, page_size: int) -> AsyncGenerator[Resource, None]:
-        """startIndex/count paging, advancing by what came back, until totalResults or an empty page."""
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        count = min(page_size, self.dialect.max_page_size or page_size)
-        start, pages = 1, 0
-        seen: set[str] = set()
-        while True:
-            if pages >= self.max_list_pages:
-                log.warning("list %s: stopped after %d pages (max_list_pages)", kind.lower(), pages)
-                return
-            page = await self._page(
-                kind, filter=filter, start=start, count=count, what=f"list {kind.lower()}"
-            )
-            pages += 1
-            fresh = [r for r in page.resources if str(r.get("id")) not in seen]
-            if page.resources and not fresh:  # a peer that ignores startIndex answers page 1 again
-                log.warning("list %s: the peer repeated a page (startIndex ignored?); stopping", kind.lower())
-                return
-            for resource in fresh:
-                seen.add(str(resource.get("id")))
-                yield resource
-            start += len(page.resources)
-            # without totalResults a short page may only be the peer's cap: stop at an empty page
-            if not page.resources or (page.total_results is not None and start > page.total_results):
-                return
-
     async def _create(self, kind: str, resource: Mapping[str, Any]) -> Resource:
         what = f"create {kind[:-1].lower()}"
         await self._ensure_discovered()
         response = await self._request("POST", kind, what=what, body=resource)
-        return _resource(response, what=what)
+        return resource_body(response, what=what)
 
     async def _replace(self, kind: str, resource_id: str, resource: Mapping[str, Any]) -> Resource:
         what = f"replace {kind[:-1].lower()} {resource_id}"
         await self._ensure_discovered()
-        response = await self._request("PUT", _item(kind, resource_id), what=what, body=resource)
-        return _resource(response, what=what)
+        response = await self._request("PUT", item_path(kind, resource_id), what=what, body=resource)
+        return resource_body(response, what=what)
 
     async def _patch(self, kind: str, resource_id: str, body: Mapping[str, Any]) -> Resource | None:
         """A PatchOp without operations is not sent: nothing changed, nothing to tell GoTo."""
@@ -376,13 +289,13 @@ class ScimClient:
         what = f"update {kind[:-1].lower()} {resource_id}"
         await self._ensure_discovered()
         try:
-            response = await self._request("PATCH", _item(kind, resource_id), what=what, body=body)
+            response = await self._request("PATCH", item_path(kind, resource_id), what=what, body=body)
         except BadRequestError as exc:
-            lowered = _lower_ops(body)
-            if self.capabilities.patch_op_case is not None or lowered is None or not _refuses_op_case(exc):
+            lowered = lower_ops(body)
+            if self.capabilities.patch_op_case is not None or lowered is None or not refuses_op_case(exc):
                 raise
             try:  # Entra's "Replace" refused? RFC 7644 spells ops lower-case
-                response = await self._request("PATCH", _item(kind, resource_id), what=what, body=lowered)
+                response = await self._request("PATCH", item_path(kind, resource_id), what=what, body=lowered)
             except BadRequestError:
                 raise exc from None
             log.info("%s: the peer refused title-case PatchOp ops; sending lower-case from now on", what)
@@ -390,7 +303,7 @@ class ScimClient:
         if not self.dialect.patch_returns_body or response.status_code == 204 or not response.content:
             return None
         try:  # the change is made; an answer we cannot read must not turn it into a failure
-            return _resource(response, what=what)
+            return resource_body(response, what=what)
         except TargetError:
             log.info(
                 "%s: HTTP %d without a readable resource; treating it as done", what, response.status_code
@@ -402,113 +315,7 @@ class ScimClient:
         what = f"delete {kind[:-1].lower()} {resource_id}"
         await self._ensure_discovered()
         try:
-            await self._request("DELETE", _item(kind, resource_id), what=what)
+            await self._request("DELETE", item_path(kind, resource_id), what=what)
         except NotFoundError:
             return False
         return True
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        what: str,
-        params: Mapping[str, str | int] | None = None,
-        body: Mapping[str, Any] | None = None,
-    ) -> httpx.Response:
-        headers = {"Accept": _ACCEPT}
-        content: bytes | None = None
-        if body is not None:
-            headers["Content-Type"] = self.dialect.content_type
-            content = json.dumps(body).encode()
-
-        async def attempt() -> httpx.Response:
-            response = await self.http.request(method, path, params=params, headers=headers, content=content)
-            log.debug("%s %s -> %d", method, response.request.url.path, response.status_code)
-            return response
-
-        response = await self.throttle.send(attempt, what=what)
-        if response.is_success:
-            return response
-        error = error_for(response, what=what)
-        if response.status_code == 401 and path.startswith("Groups/") and await self._token_works():
-            # GoTo answers 401 "not sufficiently authorized" for a group that does not exist
-            raise NotFoundError(
-                f"{what}: GoTo answered HTTP 401 for the group while the token works: read as not found",
-                status=404,
-                detail=error.detail,
-            ) from error
-        raise error
-
-    async def _token_works(self) -> bool:
-        """Whether the credentials pass on a resource that always exists (the signed-in user)."""
-        try:
-            await self._request("GET", self.dialect.me_path, what="check the token")
-        except UnauthorizedError:
-            return False
-        except TargetError:
-            return True  # answered, just not with that resource: the token itself passed
-        return True
-
-
-def _refuses_op_case(exc: BadRequestError) -> bool:
-    """A 400 that may be about the spelling of `op` (not about the data): worth one lower-case try."""
-    if exc.scim_type not in (None, *_FORM_REFUSALS):
-        return False
-    return exc.detail is None or exc.scim_type == "invalidSyntax" or bool(_OP_WORD.search(exc.detail))
-
-
-def _lower_ops(body: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The PatchOp with lower-case ops, or None when it has none in another case."""
-    operations = payload.patch_operations(body)
-    if not any(
-        isinstance(o, dict) and isinstance(o.get("op"), str) and o["op"] != o["op"].lower()
-        for o in operations
-    ):
-        return None
-    lowered = [
-        {**o, "op": o["op"].lower()} if isinstance(o, dict) and isinstance(o.get("op"), str) else o
-        for o in operations
-    ]
-    return {**body, "Operations": lowered}
-
-
-def _removed_ids(body: Mapping[str, Any]) -> list[str]:
-    """The member ids a removal PatchOp names, in either form (to resend them in the other form)."""
-    ids: list[str] = []
-    for operation in payload.patch_operations(body):
-        path = str(operation.get("path", ""))
-        if path.startswith("members["):
-            parsed = payload.parse_path(path)
-            ids.append(str(parsed.filter_value))
-        else:
-            ids.extend(
-                str(v["value"]) for v in operation.get("value") or [] if isinstance(v, dict) and "value" in v
-            )
-    return ids
-
-
-def _item(kind: str, resource_id: str) -> str:
-    if not resource_id:
-        raise ValueError(f"a {kind[:-1]} id must not be empty")
-    return f"{kind}/{quote(resource_id, safe='')}"
-
-
-def _json(response: httpx.Response, *, what: str) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise TargetError(
-            f"{what}: GoTo answered HTTP {response.status_code} with a body that is not JSON",
-            status=response.status_code,
-        ) from exc
-
-
-def _resource(response: httpx.Response, *, what: str) -> Resource:
-    data = _json(response, what=what)
-    if not isinstance(data, dict) or not data.get("id"):
-        raise TargetError(
-            f"{what}: GoTo answered HTTP {response.status_code} without a resource",
-            status=response.status_code,
-        )
-    return data

@@ -7,8 +7,9 @@ from contextlib import aclosing
 from typing import Any
 
 from provisioning.engine.apply import TargetUser
+from provisioning.target.patch_forms import same_name
 from provisioning.target.payload import build_user, eq_filter, get_value, parse_user
-from provisioning.target.scim import Resource, ScimClient, same_name
+from provisioning.target.scim import Resource, ScimClient
 
 
 class ScimUserTarget:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from provisioning.target import ScimClient, ScimDialect, build_group
-from provisioning.target.scim import same_name
+from provisioning.target.patch_forms import same_name
 from provisioning.target.user_target import ScimUserTarget
 from sandbox.goto import SANDBOX_GOTO_TOKEN, GoToSimulator
 from tests.target.conftest import fast_throttle
