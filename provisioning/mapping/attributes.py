@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -47,6 +47,7 @@ class AttributeMapping:
     expression: str | None = field(default=None, kw_only=True)
     default: Scalar | None = field(default=None, kw_only=True)
     _compiled: Expression | None = field(default=None, init=False, repr=False, compare=False)
+    _reads: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         given = [n for n in ("source", "constant", "expression") if getattr(self, n) is not None]
@@ -55,7 +56,9 @@ class AttributeMapping:
         if self.expression is not None:
             from provisioning.mapping.expressions import parse  # the parser loads only when used
 
-            object.__setattr__(self, "_compiled", parse(self.expression))  # raises ExpressionSyntaxError
+            compiled = parse(self.expression)  # raises ExpressionError, with the position
+            object.__setattr__(self, "_compiled", compiled)
+            object.__setattr__(self, "_reads", tuple(sorted(compiled.attributes)))
 
     @property
     def kind(self) -> str:
@@ -69,7 +72,7 @@ class AttributeMapping:
         if self.source is not None:
             return [self.source]
         if self._compiled is not None:
-            return sorted(self._compiled.attributes)
+            return list(self._reads)
         return []
 
     def value(
@@ -79,7 +82,7 @@ class AttributeMapping:
         if self.source is not None:
             value = read_source(source, self.source)
         elif self._compiled is not None:
-            result = self._compiled.evaluate(source, existing=existing, now=now)
+            result = self._compiled.evaluate(with_aliases(source, self._reads), existing=existing, now=now)
             if result.flow == "ignored":
                 return None, False
             value = result.value
@@ -189,7 +192,9 @@ class UserMapping(ObjectMapping):
 
     def in_scope(self, source: Mapping[str, Any]) -> bool:
         """Whether the scoping filters let this user in (True without filters)."""
-        return self.filters is None or bool(self.filters.matches(source))
+        if self.filters is None:
+            return True
+        return bool(self.filters.matches(with_aliases(source, self.filters.attributes)))
 
     def map_user(
         self,
@@ -224,6 +229,16 @@ def read_source(source: Mapping[str, Any], name: str) -> Any:
     if sub:
         return value.get(sub) if isinstance(value, Mapping) else None
     return value
+
+
+def with_aliases(source: Mapping[str, Any], reads: Collection[str]) -> Mapping[str, Any]:
+    """`source` plus Entra's names for Graph's (objectId = id) when an expression or filter reads them."""
+    missing = {
+        alias: graph for alias, graph in SOURCE_ALIASES.items() if alias in reads and alias not in source
+    }
+    if not missing:
+        return source
+    return {**source, **{alias: source.get(graph) for alias, graph in missing.items()}}
 
 
 def fingerprint_of(data: Any) -> str:

@@ -94,3 +94,24 @@ def test_now_is_passed_to_expressions() -> None:
     ).users
     moment = datetime(2020, 3, 16, 7, 0, tzinfo=UTC)
     assert mapping.map_user({}, creating=True, now=moment)["nickName"] == "3/16/2020 7:00:00 AM"
+
+
+def test_entra_object_id_is_graph_id_in_sources_expressions_and_filters() -> None:
+    mapping = parse_mapping_text(
+        "version: 1\nusers:\n  mappings:\n"
+        "    - {target: userName, source: userPrincipalName, matching: 1}\n"
+        "    - {target: externalId, source: objectId}\n"
+        '    - {target: nickName, expression: \'Join("-", "u", [objectId])\'}\n'
+        "  scoping:\n    - - {attribute: objectId, operator: ENDS_WITH, value: '7'}\n",
+        kind="yaml",
+        origin="object-id.yaml",
+    ).users
+    user = {"id": "a7", "userPrincipalName": "ada@contoso.com"}
+    assert mapping.map_user(user, creating=True) == {
+        "userName": "ada@contoso.com",
+        "externalId": "a7",
+        "nickName": "u-a7",
+    }
+    assert mapping.in_scope(user)
+    assert not mapping.in_scope({"id": "a8"})
+    assert mapping.graph_select() == ["id", "userPrincipalName", "accountEnabled"]
