@@ -48,11 +48,15 @@ class AttributeMapping:
     default: Scalar | None = field(default=None, kw_only=True)
     _compiled: Expression | None = field(default=None, init=False, repr=False, compare=False)
     _reads: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _path: tuple[str, str] = field(default=("", ""), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         given = [n for n in ("source", "constant", "expression") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError(f"mapping for {self.target!r} needs exactly one of source, constant, expression")
+        if self.source is not None:
+            head, _, sub = SOURCE_ALIASES.get(self.source, self.source).partition(".")
+            object.__setattr__(self, "_path", (head, sub))  # split once: map_user runs per user
         if self.expression is not None:
             from provisioning.mapping.expressions import parse  # the parser loads only when used
 
@@ -80,7 +84,10 @@ class AttributeMapping:
     ) -> tuple[Any, bool]:
         """(value, flows): `flows` is False when an expression's flow is "ignored" (drop the row)."""
         if self.source is not None:
-            value = read_source(source, self.source)
+            head, sub = self._path
+            value = source.get(head)
+            if sub:
+                value = value.get(sub) if isinstance(value, Mapping) else None
         elif self._compiled is not None:
             result = self._compiled.evaluate(with_aliases(source, self._reads), existing=existing, now=now)
             if result.flow == "ignored":
@@ -88,8 +95,9 @@ class AttributeMapping:
             value = result.value
         else:
             value = self.constant
-        value = _normalise(value)
-        return (self.default if value is None else value), True
+        if value is None or value == "":  # Entra treats the empty string as null: GoTo sees it absent
+            return self.default, True
+        return value, True
 
     def canonical(self) -> dict[str, Any]:
         """The row's meaning as plain data (every default spelled out), for fingerprints."""
@@ -221,16 +229,6 @@ class GroupMapping(ObjectMapping):
         return self.map_object(source, creating=creating)
 
 
-def read_source(source: Mapping[str, Any], name: str) -> Any:
-    """A Graph attribute's value; `a.b` is b inside the complex property a (None when a is null)."""
-    name = SOURCE_ALIASES.get(name, name)
-    head, _, sub = name.partition(".")
-    value = source.get(head)
-    if sub:
-        return value.get(sub) if isinstance(value, Mapping) else None
-    return value
-
-
 def with_aliases(source: Mapping[str, Any], reads: Collection[str]) -> Mapping[str, Any]:
     """`source` plus Entra's names for Graph's (objectId = id) when an expression or filter reads them."""
     missing = {
@@ -244,13 +242,6 @@ def with_aliases(source: Mapping[str, Any], reads: Collection[str]) -> Mapping[s
 def fingerprint_of(data: Any) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _normalise(value: Any) -> Any:
-    """Empty strings clear an attribute in Entra's model; GoTo sees them as absent."""
-    if isinstance(value, str) and value == "":
-        return None
-    return value
 
 
 DEFAULT_USER_MAPPING = UserMapping(
