@@ -47,10 +47,10 @@ class Expression:
     text: str
     root: Node
     setting: str = "expression"
+    attributes: frozenset[str] = field(init=False, compare=False)
 
-    @property
-    def attributes(self) -> frozenset[str]:
-        return attributes_read(self.root)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attributes", attributes_read(self.root))
 
     def evaluate(
         self,

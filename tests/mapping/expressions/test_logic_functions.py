@@ -116,6 +116,14 @@ def test_ignore_flow_passes_a_value_through() -> None:
     assert (result.value, result.flow) == ("Prof.", FLOW_NORMAL)
 
 
+@pytest.mark.parametrize(("deleted", "active"), [(False, "True"), (True, "False"), ("False", "True")])
+def test_entras_default_active_mapping(deleted: object, active: str) -> None:
+    """Entra's default SCIM mapping for active, and the shorter Not([IsSoftDeleted])."""
+    expression = 'Switch([IsSoftDeleted], , "False", "True", "True", "False")'
+    assert value(expression, {"IsSoftDeleted": deleted}) == active
+    assert value("Not([IsSoftDeleted])", {"IsSoftDeleted": deleted}) is (active == "True")
+
+
 def test_iif_evaluates_only_the_branch_it_takes() -> None:
     result = run("IIF(IsPresent([a]), [a], IgnoreFlowIfNullOrEmpty([b]))", {"a": "x"})
     assert (result.value, result.flow) == ("x", FLOW_NORMAL)
