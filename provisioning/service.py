@@ -305,13 +305,13 @@ async def settle_staged(
     """Apply (approve) or drop (reject) the deprovisions held by the accidental-deletion guard."""
     async with open_services(settings) as services:
         engine = services.engine(settings)
-        return await engine.settle_staged(approve=approve, initiated_by=initiated_by, lease_wait=lease_wait)
+        return await engine.staged.settle(approve=approve, initiated_by=initiated_by, lease_wait=lease_wait)
 
 
 async def request_staged_approval(settings: Settings, *, initiated_by: str = "api") -> dict[str, Any]:
     """Record an approval for the next timer tick (an HTTP request may not run for minutes)."""
     async with open_services(settings) as services:
-        return await services.engine(settings).request_staged_approval(initiated_by=initiated_by)
+        return await services.engine(settings).staged.request_approval(initiated_by=initiated_by)
 
 
 def open_state(settings: Settings, *, retry: StorageRetry | None = None) -> TableState:

@@ -93,7 +93,7 @@ async def handle_staged(request: ApiRequest, *, approve: bool) -> ApiResponse:
         answer = await request_staged_approval(settings, initiated_by="api")
         return json_response(202 if answer["accepted"] else 200, answer)
     async with open_services(settings) as services:
-        result = await services.engine(settings).settle_staged(approve=False, initiated_by="api")
+        result = await services.engine(settings).staged.settle(approve=False, initiated_by="api")
     body = summary_dict(result)
     body["settled"] = len(result.planned)
     return json_response(200, body)

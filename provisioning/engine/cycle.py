@@ -11,13 +11,21 @@ quarantine in quarantine.py, staged approvals in staged.py, the lease in lease.p
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from provisioning.engine.apply import UserTarget, apply_operations, finished_outcomes
+from provisioning.engine.checkpoint import (
+    CHECKPOINT,
+    PENDING,
+    clear_checkpoint,
+    load_checkpoint,
+    open_users_delta,
+    save_checkpoint,
+)
 from provisioning.engine.decisions import (
     HELD_REASONS,
     QUARANTINE_RETRY_HOURS,
@@ -32,12 +40,11 @@ from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
 from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import QUARANTINE, Quarantine
-from provisioning.engine.records import Held, Recorder, held_row, load_held, staged_record
+from provisioning.engine.records import Held, Recorder, held_row, staged_record
 from provisioning.engine.run import CycleResult, CycleRun
 from provisioning.engine.scope import AssignmentIndex, decide_scope
 from provisioning.engine.staged import STAGED, STAGED_DECISION, StagedDeprovisions
 from provisioning.errors import (
-    DeltaExpiredError,
     LeaseHeldError,
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
@@ -45,8 +52,6 @@ from provisioning.model import AuditStatus, CycleStatus, DeltaPage, Link, UserCh
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
-CHECKPOINT = "checkpoint"
-PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
 log = logging.getLogger(__name__)
 BUSY = "another cycle or on-demand provisioning holds the lease"
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
@@ -161,10 +166,9 @@ class SyncEngine:
         groups = await read_groups(self.source, self.state, previous, current, link=groups_link)
         dirty = assignment_dirty(previous, current) | groups.dirty
         dirty |= await self.state.due_retries(now=self.clock())
-        checkpoint = await self.state.get_control(CHECKPOINT)
-        held = await load_held(self.state, PENDING) if checkpoint else []
+        checkpoint, held = await load_checkpoint(self.state)
         resume = str(checkpoint["UsersLink"]) if checkpoint else None
-        pages, first = await self._open_users_delta(run, resume, users_link)
+        pages, first = await open_users_delta(self.source, run, resume, users_link, select=self.select)
 
         index: AssignmentIndex | None = None
         seen: set[str] = set()
@@ -191,7 +195,7 @@ class SyncEngine:
                         "at the time budget: the plan shown is partial",
                     )
                     return
-                await self._save_checkpoint(page.next_link, held)
+                await save_checkpoint(self.state, page.next_link, held, self.clock)
                 cycle.status = CycleStatus.STOPPED
                 cycle.detail = "at the time budget: the next cycle resumes from a checkpoint"
                 return
@@ -215,31 +219,8 @@ class SyncEngine:
         if new_users_link:
             await self.state.set_watermark(USERS_WATERMARK, new_users_link)
         if checkpoint:
-            await self.state.clear_held_operations(PENDING)
-            await self.state.delete_control(CHECKPOINT)
+            await clear_checkpoint(self.state)
         cycle.status = run.finished()
-
-    async def _open_users_delta(
-        self, run: CycleRun, resume: str | None, users_link: str | None
-    ) -> tuple[AsyncIterator[DeltaPage[UserChange]], DeltaPage[UserChange]]:
-        """Resume from a checkpoint, else the watermark, else (expired) a full resync."""
-        for link in [link for link in (resume, users_link) if link] + [None]:
-            pages = self.source.iter_users_delta(link=link, select=self.select)
-            try:
-                first = await anext(pages)
-            except DeltaExpiredError:
-                if link is None:
-                    raise
-                continue
-            if link is None and users_link is not None:
-                run.cycle.kind = "resync"
-            return pages, first
-        raise AssertionError("unreachable: the last candidate raises or returns")
-
-    async def _save_checkpoint(self, next_link: str, held: list[Held]) -> None:
-        await self.state.clear_held_operations(PENDING)
-        await self.state.add_held_operations(PENDING, [held_row(h) for h in held])
-        await self.state.set_control(CHECKPOINT, {"UsersLink": next_link, "Saved": self.clock().isoformat()})
 
     async def _process(
         self, run: CycleRun, index: AssignmentIndex, changes: Mapping[str, UserChange | None], dirty: set[str]
@@ -395,24 +376,6 @@ class SyncEngine:
     def recorded(self, run: CycleRun) -> AbstractAsyncContextManager[CycleRun]:
         """On record from its start (a crash leaves a `running` row) to its end, whatever ends it."""
         return recorded(run, self.state, self.quarantine, self.request_counts)
-
-    # staged deprovisions: an admin approves or rejects them (staged.py) ----------------------------
-
-    async def list_staged(self) -> list[Operation]:
-        return await self.staged.list()
-
-    async def request_staged_approval(self, *, initiated_by: str = "admin") -> dict[str, Any]:
-        """Record an admin's approval; the next cycle applies it under the lease and the time budget."""
-        return await self.staged.request_approval(initiated_by=initiated_by)
-
-    async def pending_staged_approval(self) -> bool:
-        return await self.staged.approval_pending()
-
-    async def settle_staged(
-        self, *, approve: bool, initiated_by: str = "admin", lease_wait: float = 0.0
-    ) -> CycleResult:
-        """Approve (apply) or reject (drop) every staged deprovision, then lift that quarantine."""
-        return await self.staged.settle(approve=approve, initiated_by=initiated_by, lease_wait=lease_wait)
 
 
 __all__ = [  # the constants are read by admin actions and status

@@ -31,7 +31,7 @@ class StagedDeprovisions:
     async def list(self) -> list[Operation]:
         return [h.operation for h in await load_held(self.state, STAGED)]
 
-    async def request_approval(self, *, initiated_by: str) -> dict[str, Any]:
+    async def request_approval(self, *, initiated_by: str = "admin") -> dict[str, Any]:
         staged = len(await self.state.list_held_operations(STAGED))
         if staged == 0:
             return {"accepted": False, "staged": 0, "detail": "nothing is staged"}
@@ -51,7 +51,9 @@ class StagedDeprovisions:
         decision = await self.state.get_control(STAGED_DECISION)
         return decision is not None and decision.get("Decision") == "approve"
 
-    async def settle(self, *, approve: bool, initiated_by: str, lease_wait: float) -> CycleResult:
+    async def settle(
+        self, *, approve: bool, initiated_by: str = "admin", lease_wait: float = 0.0
+    ) -> CycleResult:
         engine = self.engine
         kind = "staged-approval" if approve else "staged-rejection"
         run = CycleRun.start(kind, initiated_by=initiated_by, dry_run=False, clock=engine.clock)

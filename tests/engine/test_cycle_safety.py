@@ -30,7 +30,7 @@ async def test_too_many_deprovisions_are_staged_then_applied_after_approval(benc
     assert skipped.skip == "quarantined"
 
     engine = bench.engine(deprovision_threshold=2)
-    answer = await engine.request_staged_approval(initiated_by="test")
+    answer = await engine.staged.request_approval(initiated_by="test")
     assert answer["accepted"] and answer["staged"] == 4
     applied = await bench.cycle(deprovision_threshold=2)
     assert applied.cycle.kind == "staged-approval" and applied.counts.to_dict() == {"disable/success": 4}
@@ -46,9 +46,9 @@ async def test_an_approval_cut_by_the_time_budget_goes_on_where_it_stopped(bench
     bench.source.unassign("g1")
     await bench.cycle(deprovision_threshold=0)
     engine = bench.engine(deprovision_threshold=0)
-    await engine.request_staged_approval()
+    await engine.staged.request_approval()
     staged_engine = bench.engine(deprovision_threshold=0, time_budget_seconds=0.0)
-    stopped = await staged_engine.settle_staged(approve=True)
+    stopped = await staged_engine.staged.settle(approve=True)
     assert stopped.cycle.describe().startswith("stopped: at the time budget")
     done = await bench.cycle(deprovision_threshold=0)
     assert done.counts.to_dict() == {"disable/success": 4}
@@ -59,7 +59,7 @@ async def test_rejection_drops_the_staged_rows_and_lifts_the_quarantine(bench: B
     await bench.cycle()
     bench.source.unassign("g1")
     await bench.cycle(deprovision_threshold=1)
-    rejected = await bench.engine().settle_staged(approve=False)
+    rejected = await bench.engine().staged.settle(approve=False)
     assert rejected.counts.to_dict() == {"other/skipped": 4} and len(bench.target.active_names()) == 8
     assert await bench.state.get_control("quarantine") is None
 

@@ -1,0 +1,50 @@
+"""Where a cycle cut by its time budget goes on: the users-delta page it stopped at, and the
+deprovisions it had planned so far (they run when the cycle completes, after the guard)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from provisioning.engine.ports import Source, StateStore
+from provisioning.engine.records import Held, held_row, load_held
+from provisioning.engine.run import Clock, CycleRun
+from provisioning.errors import DeltaExpiredError
+from provisioning.model import DeltaPage, UserChange
+
+CHECKPOINT = "checkpoint"
+PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
+
+
+async def load_checkpoint(state: StateStore) -> tuple[dict[str, Any] | None, list[Held]]:
+    checkpoint = await state.get_control(CHECKPOINT)
+    return (dict(checkpoint) if checkpoint else None), (await load_held(state, PENDING) if checkpoint else [])
+
+
+async def save_checkpoint(state: StateStore, next_link: str, held: list[Held], clock: Clock) -> None:
+    await state.clear_held_operations(PENDING)
+    await state.add_held_operations(PENDING, [held_row(h) for h in held])
+    await state.set_control(CHECKPOINT, {"UsersLink": next_link, "Saved": clock().isoformat()})
+
+
+async def clear_checkpoint(state: StateStore) -> None:
+    await state.clear_held_operations(PENDING)
+    await state.delete_control(CHECKPOINT)
+
+
+async def open_users_delta(
+    source: Source, run: CycleRun, resume: str | None, users_link: str | None, *, select: list[str]
+) -> tuple[AsyncIterator[DeltaPage[UserChange]], DeltaPage[UserChange]]:
+    """Resume from a checkpoint, else the watermark, else (expired) a full resync."""
+    for link in [link for link in (resume, users_link) if link] + [None]:
+        pages = source.iter_users_delta(link=link, select=select)
+        try:
+            first = await anext(pages)
+        except DeltaExpiredError:
+            if link is None:
+                raise
+            continue
+        if link is None and users_link is not None:
+            run.cycle.kind = "resync"
+        return pages, first
+    raise AssertionError("unreachable: the last candidate raises or returns")
