@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
-from provisioning.mapping.file import SETTING, MappingFileError, load_default, load_mapping_file
+from provisioning.mapping.file import SETTING, MappingFileError, load_mappings
 
 
 def add_check_mappings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,9 +35,8 @@ def check_mappings(
     """Load and check the file; print `ok: …` (0) or each problem (2)."""
     env = os.environ if environ is None else environ
     out, err = out or sys.stdout, err or sys.stderr
-    chosen = file or env.get(SETTING, "").strip() or None
     try:
-        mapping = load_mapping_file(chosen) if chosen else load_default()
+        mapping = load_mappings(file or env.get(SETTING))
     except MappingFileError as exc:
         for problem in exc.errors:
             print(problem.render(), file=err)

@@ -78,6 +78,12 @@ def load_mapping_file(path: str | Path) -> MappingFile:
     return parse_mapping_text(text, kind=kind, origin=name)
 
 
+def load_mappings(path: str | Path | None) -> MappingFile:
+    """What MAPPINGS_FILE names (blank or None: the built-in default), checked."""
+    text = str(path).strip() if path is not None else ""
+    return load_mapping_file(text) if text else load_default()
+
+
 @cache
 def load_default() -> MappingFile:
     """The packaged default-mappings.yaml: today's mapping plus the GoTo connector's extension rows."""

@@ -62,6 +62,11 @@ def test_mappings_file_is_the_default_and_file_wins_over_it(tmp_path: Path) -> N
     assert _run(None, {"MAPPINGS_FILE": broken}) == (2, "", "".join(f"{line}\n" for line in MANY_JSON))
     assert _run(str(path), {"MAPPINGS_FILE": broken})[0] == 0
     assert _run(None, {"MAPPINGS_FILE": "  "}) == (0, DEFAULT_OK, "")
+    assert _run(None, {"MAPPINGS_FILE": f" {path}\n"}) == (
+        0,
+        "ok: 3 user mappings, 1 group mappings, 2 scoping filters\n",
+        "",
+    )
 
 
 def test_every_problem_goes_to_stderr_with_its_line() -> None:
