@@ -99,13 +99,16 @@ def _evaluate(node: Node, context: Context, setting: str) -> Any:
     except ExpressionError as exc:
         if exc.position is not None:
             raise
-        raise ExpressionError(
-            f"{node.name}: {exc.reason}",
-            node.at.position,
-            line=node.at.line,
-            column=node.at.column,
-            setting=setting,
-        ) from None
+        reason = exc.reason
+    except (ValueError, OverflowError, TypeError) as exc:  # e.g. a date past year 9999
+        reason = f"cannot compute the value ({type(exc).__name__}: {exc})"
+    raise ExpressionError(
+        f"{node.name}: {reason}",
+        node.at.position,
+        line=node.at.line,
+        column=node.at.column,
+        setting=setting,
+    )
 
 
 def _thunk(node: Node, context: Context, setting: str) -> Callable[[], Any]:

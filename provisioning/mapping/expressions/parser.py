@@ -173,9 +173,9 @@ def _fail(message: str, at: At, setting: str) -> ExpressionError:
 
 def _check(node: Node, *, top_level: bool, setting: str) -> None:
     if isinstance(node, Constant) and node.name not in CONSTANTS:
-        known = ", ".join(CONSTANTS)
+        hint = f"write [{node.name}] for an attribute or {node.name}(…) for a function"
         raise _fail(
-            f"unknown name '{node.name}' (a function needs parentheses; constants: {known})", node.at, setting
+            f"unknown name '{node.name}' ({hint}; constants: {', '.join(CONSTANTS)})", node.at, setting
         )
     if isinstance(node, Compare):
         _check(node.left, top_level=False, setting=setting)

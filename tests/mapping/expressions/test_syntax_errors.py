@@ -60,6 +60,7 @@ def test_an_error_on_a_later_line_names_line_and_column() -> None:
         ('Append(SelectUniqueValue([a], [b]), "x")', 8, "SelectUniqueValue must be the whole expression"),
         ("AppRoleAssignmentsComplex([appRoleAssignments])", 1, "AppRoleAssignmentsComplex is not supported by this target"),  # noqa: E501 (verbatim)
         ('InStr("a", "b", 1, vbSomething)', 20, "unknown name 'vbSomething'"),
+        ('Join(" ", givenName)', 11, "unknown name 'givenName' (write [givenName] for an attribute"),
     ],
 )  # fmt: skip
 def test_function_errors(text: str, column: int, message: str) -> None:
@@ -88,4 +89,13 @@ def test_an_error_while_evaluating_names_the_function_and_its_position() -> None
         expression.evaluate({"hired": "not a date"})
     assert str(caught.value) == (
         "expression: at column 11: CDate: expression 'not a date' is not a date (ISO 8601 or M/d/yyyy h:mm:ss tt)"  # noqa: E501 (verbatim)
+    )
+
+
+def test_a_value_out_of_range_is_an_expression_error_not_a_crash() -> None:
+    expression = parse('Join("", DateAdd("yyyy", 9000, CDate([hired])))')
+    with pytest.raises(ExpressionError) as caught:
+        expression.evaluate({"hired": "2020-01-01"})
+    assert str(caught.value).startswith(
+        "expression: at column 10: DateAdd: cannot compute the value (ValueError: year 11020 is out of range"
     )
