@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from provisioning.errors import ConfigError
@@ -84,6 +85,7 @@ def _integer_clause(operator: str, actual: Any, wanted: int) -> bool:
     return all_set if operator == "&" else not all_set
 
 
+@lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(translate_pattern(pattern))
 

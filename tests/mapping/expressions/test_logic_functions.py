@@ -133,3 +133,6 @@ def test_redact_keeps_the_value_and_marks_the_evaluation() -> None:
     result = run("Redact([userPrincipalName])", {"userPrincipalName": "ada@contoso.com"})
     assert (result.value, result.redacted) == ("ada@contoso.com", True)
     assert run("[userPrincipalName]", {"userPrincipalName": "x"}).redacted is False
+    assert run('Redact("StringToBeRedacted")').value == "StringToBeRedacted"
+    random = run("Redact(RandomString(6,3,0,0,3))")
+    assert random.redacted and isinstance(random.value, str) and len(random.value) == 6

@@ -115,3 +115,35 @@ def test_the_reference_id_example_keeps_only_the_digits_of_the_hex() -> None:
     "0a-1" is 30612D31; removing the letters leaves 3061231, after 1000."""
     expression = 'Join("", 1000, Replace(ConvertToUTF8Hex([objectId]), , "[a-zA-Z_]*", , "", , ))'
     assert value(expression, {"objectId": "0a-1"}) == "10003061231"
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain"),
+    [  # the first column of each row of the reference's table, lower and upper case
+        ("äàâãåáąăāǟ", "aaaaaaaaaa"),
+        ("ÄÀÂÃÅÁĄĂĀǞ", "AAAAAAAAAA"),
+        ("æǣ", "aeae"),
+        ("ÆǢ", "AEAE"),
+        ("çčć", "ccc"),
+        ("ďḏ", "dd"),
+        ("ëèéêęěėēḗḕ", "eeeeeeeeee"),
+        ("ğḡ", "gg"),
+        ("ïîìí\u0131ī", "iiiiii"),
+        ("ÏÎÌÍİĪ", "IIIIII"),
+        ("ľłḹḻ", "llll"),
+        ("ŁĽ", "LL"),
+        ("ñńňṉ", "nnnn"),
+        ("öòőõôóōṓṑȫǭȭȱ", "ooooooooooooo"),
+        ("ø", "oe"),
+        ("Ø", "OE"),
+        ("řṟṝ", "rrr"),
+        ("ß", "ss"),
+        ("šśșş", "ssss"),
+        ("ťț", "tt"),
+        ("üùûúůűūǖṻ", "uuuuuuuuu"),
+        ("ÿýȳ", "yyy"),
+        ("źžżẕ", "zzzz"),
+    ],
+)
+def test_normalize_diacritics_table(accented: str, plain: str) -> None:
+    assert value("NormalizeDiacritics([n])", {"n": accented}) == plain
