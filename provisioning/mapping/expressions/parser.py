@@ -5,7 +5,6 @@ Every error carries the 1-based position."""
 from __future__ import annotations
 
 import difflib
-from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer
@@ -13,6 +12,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from provisioning.mapping.expressions import functions as _functions  # noqa: F401 (fills FUNCTIONS)
 from provisioning.mapping.expressions.errors import ExpressionError, ExpressionSyntaxError
+from provisioning.mapping.expressions.grammar import GRAMMAR
 from provisioning.mapping.expressions.nodes import (
     At,
     Attribute,
@@ -43,8 +43,7 @@ _TERMINALS = {
     "COMMA": "','",
     "$END": "the end of the expression",
 }
-_GRAMMAR = resources.files(__package__).joinpath("grammar.lark").read_text(encoding="utf-8")
-_LARK = Lark(_GRAMMAR, parser="lalr", start="start")
+_LARK = Lark(GRAMMAR, parser="lalr", start="start")
 
 
 def _at(text: str, offset: int) -> At:

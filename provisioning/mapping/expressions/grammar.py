@@ -1,3 +1,7 @@
+"""The grammar of Entra's attribute-mapping expressions (lark, LALR), kept in Python so it ships with
+the package however it is installed."""
+
+GRAMMAR = r"""
 // Entra's attribute-mapping expressions ("Reference for writing expressions for attribute mappings").
 ?start: expr
 
@@ -27,3 +31,4 @@ COMMA: ","
 
 %import common.WS
 %ignore WS
+"""
