@@ -67,6 +67,17 @@ class Expression:
             value = _evaluate(self.root, context, self.setting)
         except IgnoreFlow:
             return Evaluation(None, FLOW_IGNORED, redacted=context.redacted)
+        except ExpressionError as exc:
+            if not _uses_redact(self.root):
+                raise
+            function = exc.reason.split(":", 1)[0]  # the error quoted a value Redact() is meant to hide
+            raise ExpressionError(
+                f"{function}: a value could not be used (not shown: the expression uses Redact)",
+                exc.position,
+                line=exc.line,
+                column=exc.column,
+                setting=self.setting,
+            ) from None
         return Evaluation(output(value), FLOW_NORMAL, redacted=context.redacted)
 
 
@@ -109,6 +120,14 @@ def _evaluate(node: Node, context: Context, setting: str) -> Any:
         column=node.at.column,
         setting=setting,
     )
+
+
+def _uses_redact(node: Node) -> bool:
+    if isinstance(node, Call):
+        return node.name == "Redact" or any(_uses_redact(arg) for arg in node.args)
+    if isinstance(node, Compare):
+        return _uses_redact(node.left) or _uses_redact(node.right)
+    return False
 
 
 def _thunk(node: Node, context: Context, setting: str) -> Callable[[], Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from provisioning.mapping.expressions import FLOW_IGNORED, FLOW_NORMAL
+from provisioning.mapping.expressions import FLOW_IGNORED, FLOW_NORMAL, ExpressionError
 from tests.mapping.expressions.evaluate import run, value
 
 REFERENCE_EXAMPLES = [
@@ -136,3 +136,12 @@ def test_redact_keeps_the_value_and_marks_the_evaluation() -> None:
     assert run('Redact("StringToBeRedacted")').value == "StringToBeRedacted"
     random = run("Redact(RandomString(6,3,0,0,3))")
     assert random.redacted and isinstance(random.value, str) and len(random.value) == 6
+
+
+def test_an_error_under_redact_does_not_show_the_value() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        run("Redact(CDate([secret]))", {"secret": "hunter2-not-a-date"})
+    assert "hunter2" not in str(caught.value)
+    assert str(caught.value) == (
+        "expression: at column 8: CDate: a value could not be used (not shown: the expression uses Redact)"
+    )
