@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 
 from provisioning.cli import commands, mappings
+from provisioning.cli.check_mappings import add_check_mappings_arguments, run_check_mappings
 from provisioning.cli.commands import LOG_FORMATS
 from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
 
@@ -61,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     staged.add_argument("decision", choices=["approve", "reject"], help="apply them, or drop them")
     staged.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     mappings.add_arguments(subcommands)
+    add_check_mappings_arguments(
+        subcommands.add_parser(
+            "check-mappings", help="check a mapping file (MAPPINGS_FILE, else the built-in default)"
+        )
+    )
     return parser
 
 
@@ -73,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.staged(approve=args.decision == "approve", as_json=args.json)
     if args.command == "mappings":
         return mappings.run(args)
+    if args.command == "check-mappings":
+        return run_check_mappings(args)
     if args.command == "goto-authorize":
         return run_authorize(args)
     if args.command == "test-connection":
