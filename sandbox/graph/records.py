@@ -24,6 +24,7 @@ USER_PROPERTIES: tuple[str, ...] = (
     "jobTitle",
     "department",
     "employeeId",
+    "employeeOrgData",  # {"costCenter", "division"}: the GoTo connector maps both
     "mobilePhone",
     "businessPhones",
     "officeLocation",
