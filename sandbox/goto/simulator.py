@@ -8,9 +8,9 @@ from typing import Any
 
 from sandbox._counters import RequestCounters
 from sandbox._faults import FaultInjector
-from sandbox._server import ServerThread
 from sandbox.goto.app import GoToApp
 from sandbox.goto.constants import SCIM_BASE_PATH, VERIFIED_DOMAINS
+from sandbox.goto.keepalive import KeepAliveServer
 from sandbox.goto.oauth import OAuthServer
 from sandbox.goto.settings import SimulatorSettings, TimeoutMode, UnauthorizedBody
 from sandbox.goto.store import Store
@@ -51,7 +51,7 @@ class GoToSimulator:
             }
         )
         self.app = GoToApp(settings, seed=seed, fault_settings={"latency_ms": latency_ms})
-        self._server = ServerThread(self.app, host=host, port=port)
+        self._server = KeepAliveServer(self.app, host=host, port=port)
         self.app.store.set_base_url(self.scim_base_url)
 
     # -- addresses -------------------------------------------------------------------------------
