@@ -52,7 +52,7 @@ test-fast: install
 demo: install
 	$(PY) -m sandbox.demo
 
-bench: install
+bench: $(PIP_STAMP) $(NODE_STAMP)  # not checkov: the bench needs the venv and Azurite only
 	$(PY) -m bench.run_all
 
 clean:
