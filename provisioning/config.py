@@ -106,6 +106,7 @@ SETTING_NAMES: tuple[str, ...] = (
     "HARD_DELETE_ACTION",
     "CYCLE_TIME_BUDGET_SECONDS",
     "AUDIT_RETENTION_DAYS",
+    "MAPPINGS_FILE",
     *NOTIFY_SETTING_NAMES,
     *(name for name in GOTO_AUTH_SETTING_NAMES if name not in ("GOTO_ACCESS_TOKEN", "GOTO_SCIM_BASE_URL")),
 )
@@ -147,6 +148,7 @@ class Settings:
     hard_delete_action: HardDeleteAction = DEFAULT_HARD_DELETE_ACTION  # what a hard delete in Entra does
     cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
     audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS
+    mappings_file: str | None = None  # the reviewed mapping file; None: the built-in default
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     goto_auth: GoToAuthSettings | None = field(
         default=None, repr=False
@@ -284,6 +286,7 @@ def read_settings(r: SettingsReader, *, host_json: Path = HOST_JSON) -> Settings
             integer(low_days, high_days, noun="a whole number of days"),
             DEFAULT_AUDIT_RETENTION_DAYS,
         ),
+        mappings_file=r.raw("MAPPINGS_FILE") or None,
         notifications=read_notification_settings(r),
         goto_auth=read_goto_auth_settings(r),
     )

@@ -23,7 +23,8 @@ from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, Sync
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Waiting
 from provisioning.errors import StorageError
 from provisioning.goto_auth import GoToAuth, load_goto_auth_settings, open_goto_auth
-from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
+from provisioning.mapping.attributes import UserMapping
+from provisioning.mapping.file import load_mappings
 from provisioning.notify import Notifier
 from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
@@ -55,11 +56,14 @@ class Services:
         self,
         settings: Settings,
         *,
-        mapping: UserMapping = DEFAULT_USER_MAPPING,
+        mapping: UserMapping | None = None,
         progress: Progress | None = None,
         clock: Callable[[], datetime] | None = None,
         lease_ttl_seconds: float = LEASE_TTL_SECONDS,
     ) -> SyncEngine:
+        """`mapping` defaults to MAPPINGS_FILE's users section (or the built-in default); a broken
+        file raises MappingFileError naming every problem, so no cycle runs on half of it."""
+        mapping = mapping or load_mappings(settings.mappings_file).users
         return SyncEngine(
             source=self.source,
             target=ScimUserTarget(self.scim, paths=mapping.targets(creating=True)),

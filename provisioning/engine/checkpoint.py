@@ -1,5 +1,6 @@
 """Where a cycle cut by its time budget goes on: the users-delta page it stopped at, and the
-deprovisions it had planned so far (they run when the cycle completes, after the guard)."""
+deprovisions it had planned so far (they run when the cycle completes, after the guard); and the
+fingerprint of the mapping the last complete read was made with (a change means a full read)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from provisioning.errors import DeltaExpiredError
 from provisioning.model import DeltaPage, UserChange
 
 CHECKPOINT = "checkpoint"
+MAPPING = "mapping"  # the fingerprint of the mapping the last complete read was made with
+MAPPING_CHANGED = "the mapping changed: every user is read again, only changed values are written"
 PENDING = "pending"  # deprovisions planned before a checkpoint, applied when the cycle completes
 
 
@@ -21,10 +24,26 @@ async def load_checkpoint(state: StateStore) -> tuple[dict[str, Any] | None, lis
     return (dict(checkpoint) if checkpoint else None), (await load_held(state, PENDING) if checkpoint else [])
 
 
-async def save_checkpoint(state: StateStore, next_link: str, held: list[Held], clock: Clock) -> None:
+async def save_checkpoint(
+    state: StateStore, next_link: str, held: list[Held], clock: Clock, *, mapping: str
+) -> None:
+    """`mapping` is the fingerprint the read was made with: a later mapping change starts over."""
     await state.clear_held_operations(PENDING)
     await state.add_held_operations(PENDING, [held_row(h) for h in held])
-    await state.set_control(CHECKPOINT, {"UsersLink": next_link, "Saved": clock().isoformat()})
+    row = {"UsersLink": next_link, "Saved": clock().isoformat(), "Mapping": mapping}
+    await state.set_control(CHECKPOINT, row)
+
+
+async def mapping_changed(state: StateStore, fingerprint: str) -> bool:
+    """True when the last complete read was made with another mapping (or before one was kept)."""
+    known = await state.get_control(MAPPING)
+    return known is None or known.get("Fingerprint") != fingerprint
+
+
+async def remember_mapping(state: StateStore, fingerprint: str, clock: Clock) -> None:
+    known = await state.get_control(MAPPING)
+    if known is None or known.get("Fingerprint") != fingerprint:
+        await state.set_control(MAPPING, {"Fingerprint": fingerprint, "Since": clock().isoformat()})
 
 
 async def clear_checkpoint(state: StateStore) -> None:

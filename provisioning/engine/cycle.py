@@ -20,10 +20,13 @@ from typing import Any
 from provisioning.engine.apply import UserTarget, apply_operations, finished_outcomes
 from provisioning.engine.checkpoint import (
     CHECKPOINT,
+    MAPPING_CHANGED,
     PENDING,
     clear_checkpoint,
     load_checkpoint,
+    mapping_changed,
     open_users_delta,
+    remember_mapping,
     save_checkpoint,
 )
 from provisioning.engine.decisions import (
@@ -98,6 +101,7 @@ class SyncEngine:
         self.request_counts = request_counts
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.select = mapping.graph_select()
+        self.scoping = mapping.in_scope if mapping.filters is not None else None
         self.recorder = Recorder(state)
         self.quarantine = Quarantine(state, self.clock, notify)
         self.staged = StagedDeprovisions(self)
@@ -167,8 +171,15 @@ class SyncEngine:
         dirty = assignment_dirty(previous, current) | groups.dirty
         dirty |= await self.state.due_retries(now=self.clock())
         checkpoint, held = await load_checkpoint(self.state)
+        fingerprint = self.mapping.fingerprint
+        remapped = await mapping_changed(self.state, fingerprint) and users_link is not None
         resume = str(checkpoint["UsersLink"]) if checkpoint else None
-        pages, first = await open_users_delta(self.source, run, resume, users_link, select=self.select)
+        if remapped:  # every user is read again; the plan writes only values the new mapping changes
+            cycle.kind, cycle.detail = "full", MAPPING_CHANGED
+            if checkpoint and checkpoint.get("Mapping") != fingerprint:
+                resume, held = None, []  # that read was made for the old mapping
+        read_from = None if remapped else users_link
+        pages, first = await open_users_delta(self.source, run, resume, read_from, select=self.select)
 
         index: AssignmentIndex | None = None
         seen: set[str] = set()
@@ -195,7 +206,7 @@ class SyncEngine:
                         "at the time budget: the plan shown is partial",
                     )
                     return
-                await save_checkpoint(self.state, page.next_link, held, self.clock)
+                await save_checkpoint(self.state, page.next_link, held, self.clock, mapping=fingerprint)
                 cycle.status = CycleStatus.STOPPED
                 cycle.detail = "at the time budget: the next cycle resumes from a checkpoint"
                 return
@@ -217,6 +228,7 @@ class SyncEngine:
         if groups.delta_link:
             await self.state.set_watermark(GROUPS_WATERMARK, groups.delta_link)
         if new_users_link:
+            await remember_mapping(self.state, fingerprint, self.clock)
             await self.state.set_watermark(USERS_WATERMARK, new_users_link)
         if checkpoint:
             await clear_checkpoint(self.state)
@@ -312,7 +324,7 @@ class SyncEngine:
         removed = change.removed if change is not None else None
         fresh = dict(change.attributes) if change is not None and not removed else {}
         source: dict[str, Any] = {**(link.source if link else {}), **fresh}
-        scope = decide_scope(user_id, index, source=source or None, removed=removed)
+        scope = decide_scope(user_id, index, source=source or None, removed=removed, scoping=self.scoping)
         if scope.in_scope:
             complete = all(name in source for name in self.select if name != "id")
             trusted = link is not None and link.active and complete
@@ -321,7 +333,7 @@ class SyncEngine:
                 if read is None:
                     return None  # gone since the delta was read; its removal arrives in a later round
                 source = {k: v for k, v in read.items() if k != "id"}
-                scope = decide_scope(user_id, index, source=source, removed=None)
+                scope = decide_scope(user_id, index, source=source, removed=None, scoping=self.scoping)
         return Candidate(user_id, source or None, scope, link, removed)
 
     async def apply(

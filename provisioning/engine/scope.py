@@ -4,7 +4,7 @@ real role (not Default Access), enabled and not deleted. Pure: data in, a decisi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,6 +16,7 @@ REASON_SOFT_DELETED = "soft-deleted in Entra"
 REASON_NOT_ASSIGNED = "not assigned to the app, directly or through a group"
 REASON_DEFAULT_ACCESS = "assigned only with the Default Access role, which is not provisioned"
 REASON_DISABLED = "disabled in Entra (accountEnabled is false)"
+REASON_FILTERED = "outside the mapping file's scoping filters"
 
 
 class ScopeKind(StrEnum):
@@ -27,10 +28,11 @@ class ScopeKind(StrEnum):
     DISABLED = "disabled"
     SOFT_DELETED = "soft-deleted"
     HARD_DELETED = "hard-deleted"
+    FILTERED = "filtered"  # assigned, but the scoping filters leave the user out
 
     @property
     def out_of_scope(self) -> bool:
-        return self in (ScopeKind.NOT_ASSIGNED, ScopeKind.DEFAULT_ACCESS)
+        return self in (ScopeKind.NOT_ASSIGNED, ScopeKind.DEFAULT_ACCESS, ScopeKind.FILTERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,10 @@ def decide_scope(
     *,
     source: Mapping[str, Any] | None,
     removed: RemovedReason | None = None,
+    scoping: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> ScopeDecision:
+    """`scoping` is the mapping file's filters (Entra's scoping filters): assigned users they leave
+    out are out of scope, like unassigned ones."""
     assignments = index.assignments_of(user_id)
     assigned = bool(assignments)
     if removed == "deleted":
@@ -104,6 +109,8 @@ def decide_scope(
         return ScopeDecision(False, REASON_DEFAULT_ACCESS, True, best.app_role_id, ScopeKind.DEFAULT_ACCESS)
     if source is not None and source.get("accountEnabled") is False:
         return ScopeDecision(False, REASON_DISABLED, True, best.app_role_id, ScopeKind.DISABLED)
+    if source is not None and scoping is not None and not scoping(source):
+        return ScopeDecision(False, REASON_FILTERED, True, best.app_role_id, ScopeKind.FILTERED)
     if best.principal_type == "User":
         why = f"assigned directly with app role {best.app_role_id}"
     else:

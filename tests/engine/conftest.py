@@ -30,6 +30,7 @@ class Bench:
 
     def engine(self, **options: Any) -> SyncEngine:
         clock = options.pop("clock", None)
+        mapping = options.pop("mapping", None)
 
         async def notify(condition: str, details: Any) -> None:
             self.told.append((condition, dict(details)))
@@ -39,6 +40,7 @@ class Bench:
             target=self.target,
             state=self.state,
             service_principal_id=SP,
+            **({"mapping": mapping} if mapping is not None else {}),
             options=EngineOptions(**options),
             notify=notify,
             clock=clock,
