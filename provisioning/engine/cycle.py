@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioning.engine.apply import UserTarget, apply_operations, finished_outcomes
+from provisioning.engine.apply import Outcome, UserTarget, apply_operations, finished_outcomes
 from provisioning.engine.checkpoint import (
     CHECKPOINT,
     MAPPING_CHANGED,
@@ -43,7 +43,7 @@ from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
 from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import QUARANTINE, Quarantine
-from provisioning.engine.records import Held, Recorder, held_row, staged_record
+from provisioning.engine.records import Held, Recorder, held_row, staged_record, unmappable
 from provisioning.engine.run import CycleResult, CycleRun
 from provisioning.engine.scope import AssignmentIndex, decide_scope
 from provisioning.engine.staged import STAGED, STAGED_DECISION, StagedDeprovisions
@@ -51,6 +51,7 @@ from provisioning.errors import (
     LeaseHeldError,
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
+from provisioning.mapping.expressions import ExpressionError
 from provisioning.model import AuditStatus, CycleStatus, DeltaPage, Link, UserChange
 
 USERS_WATERMARK = "users"
@@ -250,6 +251,7 @@ class SyncEngine:
         held: list[Held] = []
         refreshed: list[Link] = []
         snapshots: dict[str, dict[str, Any]] = {}
+        failed: list[Outcome] = []
         for user_id in relevant:
             change, link = changes[user_id], links.get(user_id)
             if change is None and link is None and not index.is_assigned(user_id):
@@ -257,7 +259,12 @@ class SyncEngine:
             candidate = await self.candidate(user_id, change, link, index)
             if candidate is None:
                 continue
-            op = self.plan(candidate)
+            try:
+                op = self.plan(candidate)
+            except ExpressionError as exc:
+                name = (candidate.source or {}).get("displayName")
+                failed.append(unmappable(user_id, name if isinstance(name, str) else None, link, exc))
+                continue
             if candidate.source is not None:
                 snapshots[user_id] = dict(candidate.source)
             if op is not None and op.action in DEPROVISIONS:
@@ -267,6 +274,8 @@ class SyncEngine:
             elif link is not None and candidate.source is not None and dict(candidate.source) != link.source:
                 link.source = dict(candidate.source)
                 refreshed.append(link)
+        if failed:
+            await self.recorder.record_unmappable(run, failed, links)
         run.result.planned.extend(operations)
         self.progress.operations_planned(len(operations))
         if run.dry_run:

@@ -111,11 +111,50 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+UNMAPPABLE_CODE = "MappingExpressionFailed"
+UNMAPPABLE_ADVICE = (
+    "An expression of the mapping file could not be evaluated for this user (see the reason): fix the "
+    "user's data in Entra ID or the expression (check-mappings, mappings eval); the user is retried."
+)
+
+
+def unmappable(user_id: str, display_name: str | None, link: Link | None, error: Exception) -> Outcome:
+    """A user the mapping cannot be evaluated for: a failure of that user, as Entra logs it; the
+    other users of the cycle go on."""
+    op = Operation(
+        Action.SKIP,
+        user_id,
+        "the mapping could not be evaluated",
+        target_id=link.target_id if link else None,
+        display_name=display_name,
+    )
+    return Outcome(
+        op,
+        AuditStatus.FAILURE,
+        "other",
+        op.target_id,
+        error_code=UNMAPPABLE_CODE,
+        error_reason=str(error),
+        recommended_action=UNMAPPABLE_ADVICE,
+    )
+
+
 class Recorder:
     """Writes what happened: audit records first, then links, then the retry ladder."""
 
     def __init__(self, state: StateStore) -> None:
         self.state = state
+
+    async def record_unmappable(
+        self, run: CycleRun, outcomes: Sequence[Outcome], links: Mapping[str, Link | None]
+    ) -> None:
+        """On record and on the retry ladder; a dry run shows them and climbs no ladder."""
+        if not run.dry_run:
+            await self.record(run, outcomes, links)
+            return
+        for outcome in outcomes:
+            run.counts.add(outcome.action, outcome.status)
+        await self.state.add_audit_records([audit_record(run.cycle, o) for o in outcomes])
 
     async def record(
         self,
