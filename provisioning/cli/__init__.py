@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from provisioning.cli import commands, mappings
 from provisioning.cli.check_mappings import add_check_mappings_arguments, run_check_mappings
 from provisioning.cli.commands import LOG_FORMATS
+from provisioning.cli.preview import add_preview_arguments, run_preview
 from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
 
 LOG_FILTER_FLAGS = {
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
             "check-mappings", help="check a mapping file (MAPPINGS_FILE, else the built-in default)"
         )
     )
+    add_preview_arguments(
+        subcommands.add_parser("preview", help="what a mapping file sends a user; --diff: across the tenant")
+    )
     return parser
 
 
@@ -81,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return mappings.run(args)
     if args.command == "check-mappings":
         return run_check_mappings(args)
+    if args.command == "preview":
+        return run_preview(args)
     if args.command == "goto-authorize":
         return run_authorize(args)
     if args.command == "test-connection":
