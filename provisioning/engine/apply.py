@@ -7,13 +7,18 @@ re-raised). Concurrency is bounded here; the request rate is bounded in the SCIM
 When an operation raises, `apply_operations` still awaits every operation in flight (their writes
 happened and need audit records), starts no new one, and re-raises the first exception with the
 finished outcomes attached: `finished_outcomes(exc)` reads them.
+
+An account found by the matching attributes is adopted only when no other Entra user holds it: not
+linked to one in the state (`LinkOwners`), not created or adopted by another operation of the same
+run (`Claims`). Otherwise the operation fails as MatchingConflict and nothing is written to GoTo.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,7 +32,7 @@ from provisioning.errors import (
     UnauthorizedError,
 )
 from provisioning.mapping.attributes import UserMapping
-from provisioning.model import AuditStatus
+from provisioning.model import AuditStatus, Link, ObjectType
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +75,97 @@ class Outcome:
         return self.status is AuditStatus.FAILURE
 
 
-async def apply_operation(op: Operation, target: UserTarget, mapping: UserMapping) -> Outcome:
+class LinkOwners(Protocol):
+    """Who a GoTo account is linked to; the StateStore answers (`get_link_by_target`)."""
+
+    async def get_link_by_target(self, target_id: str, *, object_type: ObjectType = ...) -> Link | None: ...
+
+
+class Claims:
+    """The GoTo accounts the operations of one run hold: those they are linked to, and those they
+    created or adopted. Shared by the concurrent operations of `apply_operations`, so two Entra
+    users matching one account in one run never both take it (the state learns of it only after)."""
+
+    def __init__(self, operations: Iterable[Operation] = ()) -> None:
+        self._holders = {op.target_id: op.source_id for op in operations if op.target_id}
+        self._creating: set[asyncio.Future[None]] = set()
+
+    def take(self, target_id: str, source_id: str) -> str | None:
+        """Claim `target_id` for `source_id`: None if it is now theirs, else the Entra id holding it."""
+        holder = self._holders.setdefault(target_id, source_id)
+        return None if holder == source_id else holder
+
+    @asynccontextmanager
+    async def creating(self) -> AsyncIterator[None]:
+        """Around a create: `settle()` waits for it, so the account it made is claimed first."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._creating.add(done)
+        try:
+            yield
+        finally:
+            self._creating.discard(done)
+            done.set_result(None)
+
+    async def settle(self) -> None:
+        """Wait for the creates now in flight. A 409 (or a lookup) may have met the account one of
+        them made at GoTo before its answer reached us; once settled, that account is claimed."""
+        pending = list(self._creating)
+        if pending:
+            await asyncio.wait(pending)
+
+
+class MatchFailure(Exception):
+    """An account was matched but may not be adopted (or could not be looked up): a failure of
+    this object with its own code and advice, never a write."""
+
+    def __init__(self, code: str, reason: str, recommended: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason, self.recommended = code, reason, recommended
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    account: TargetUser
+    path: str  # the matching attribute that found it
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    target: UserTarget
+    mapping: UserMapping
+    owners: LinkOwners | None
+    claims: Claims
+
+
+async def apply_operation(
+    op: Operation,
+    target: UserTarget,
+    mapping: UserMapping,
+    *,
+    owners: LinkOwners | None = None,
+    claims: Claims | None = None,
+) -> Outcome:
+    """One operation. `owners` (the state) tells whether a matched account is another user's;
+    `claims` is the run's, when operations run side by side (`apply_operations` passes it)."""
     started = time.perf_counter()
+    context = _Context(target, mapping, owners, claims if claims is not None else Claims([op]))
     try:
-        outcome = await _apply(op, target, mapping)
+        outcome = await _apply(op, context)
     except UnauthorizedError:
         raise
     except TargetError as exc:
         outcome = _failure(op, exc)
+    except MatchFailure as exc:
+        outcome = Outcome(
+            op,
+            AuditStatus.FAILURE,
+            audit_action(op.action),
+            op.target_id,
+            error_code=exc.code,
+            error_reason=exc.reason,
+            recommended_action=exc.recommended,
+        )
     outcome.duration_ms = int((time.perf_counter() - started) * 1000)
     return outcome
 
@@ -89,21 +177,26 @@ async def apply_operations(
     *,
     concurrency: int,
     on_done: Callable[[Outcome], None] | None = None,
+    owners: LinkOwners | None = None,
 ) -> list[Outcome]:
     """Run operations with at most `concurrency` in flight; one object's failure never blocks others.
 
-    An exception (bad credentials, a bug) stops new operations from starting, waits for those in
-    flight, and is re-raised carrying every finished Outcome (`finished_outcomes(exc)`, input order).
+    `owners` (the state) and one Claims shared by these operations keep two Entra users from
+    adopting one GoTo account. An exception (bad credentials, a bug) stops new operations from
+    starting, waits for those in flight, and is re-raised carrying every finished Outcome
+    (`finished_outcomes(exc)`, input order).
     """
+    operations = list(operations)
     gate = asyncio.Semaphore(concurrency)
     stopped: list[BaseException] = []
+    claims = Claims(operations)
 
     async def run(op: Operation) -> Outcome | None:
         async with gate:
             if stopped:
                 return None
             try:
-                outcome = await apply_operation(op, target, mapping)
+                outcome = await apply_operation(op, target, mapping, owners=owners, claims=claims)
             except Exception as exc:
                 stopped.append(exc)
                 raise
@@ -130,18 +223,19 @@ def finished_outcomes(exc: BaseException) -> list[Outcome]:
     return list(found) if isinstance(found, list) else []
 
 
-async def _apply(op: Operation, target: UserTarget, mapping: UserMapping) -> Outcome:
+async def _apply(op: Operation, context: _Context) -> Outcome:
+    target = context.target
     if op.action is Action.SKIP:
         return Outcome(op, AuditStatus.SKIPPED, "other")
     if op.action is Action.CREATE:
-        return await _create_or_adopt(op, target, mapping)
+        return await _create_or_adopt(op, context)
     if op.action is Action.UPDATE:
         assert op.target_id is not None
         try:
             await target.update_user(op.target_id, op.values, current=_last_written(op))
         except NotFoundError:
             return await _create_or_adopt(
-                op, target, mapping, note="the linked GoTo account was gone", look_first=True
+                op, context, note="the linked GoTo account was gone", look_first=True
             )
         return Outcome(op, AuditStatus.SUCCESS, "update", op.target_id, dict(op.desired))
     if op.action is Action.DISABLE:
@@ -164,45 +258,85 @@ def _last_written(op: Operation) -> dict[str, Any] | None:
     return {change.path: change.old for change in op.changes} if op.changes else None
 
 
-async def _match(
-    op: Operation, target: UserTarget, mapping: UserMapping
-) -> tuple[TargetUser | None, str | None]:
-    """Find an existing account by the matching attributes, in precedence order; first match wins."""
+LOOKUP_REFUSED = "MatchingLookupRefused"
+MATCHING_CONFLICT = "MatchingConflict"
+
+
+async def _match(op: Operation, target: UserTarget, mapping: UserMapping) -> Match | None:
+    """The account holding a matching value, rows in precedence order: a null value is skipped, the
+    first exact match wins (userName ignoring ASCII case, externalId case-exact: the target decides).
+
+    Every row's value is sent as an `eq` filter, also on an attribute GoTo cannot filter users by
+    (it filters only on userName, displayName, name.givenName and name.familyName): GoTo answers
+    400 invalidFilter, and that user fails as MatchingLookupRefused, naming the row; the run goes on.
+    """
     for row in mapping.matching:
         value = op.desired.get(row.target)
         if value is None:
             continue
-        found = await target.find_user(path=row.target, value=value)
+        try:
+            found = await target.find_user(path=row.target, value=value)
+        except BadRequestError as exc:
+            answer = " ".join(str(part) for part in (exc.scim_type, exc.detail or exc) if part)
+            raise MatchFailure(
+                LOOKUP_REFUSED,
+                f"GoTo refused to look users up by the matching attribute {row.target} ({answer})",
+                f"GoTo cannot filter users by {row.target} (it filters on userName, displayName, "
+                "name.givenName and name.familyName): give a filterable attribute the matching "
+                "precedence in the mapping file (check-mappings); the object is retried in later cycles.",
+            ) from exc
         if found is not None:
-            return found, row.target
-    return None, None
+            return Match(found, row.target, value)
+    return None
+
+
+async def _claim(op: Operation, match: Match, context: _Context) -> None:
+    """Take the matched account for this user, or fail as MatchingConflict if another holds it."""
+    account = match.account.id
+    await context.claims.settle()
+    link = await context.owners.get_link_by_target(account) if context.owners is not None else None
+    if link is not None and link.source_id != op.source_id:
+        other, how = link.source_id, "is linked to"
+    else:
+        holder = context.claims.take(account, op.source_id)  # no await between check and claim
+        if holder is None:
+            return
+        other, how = holder, "was taken in this run by"
+    raise MatchFailure(
+        MATCHING_CONFLICT,
+        f"Entra users {op.source_id} and {other} both match GoTo account {account} on "
+        f"{match.path} = {match.value!r}; the account {how} {other}, so it was not adopted "
+        "and nothing was written",
+        f"Two Entra users share the matching value {match.path} = {match.value!r}: fix one of them "
+        f"in Entra ID ({op.source_id} or {other}); the object is retried in later cycles.",
+    )
 
 
 async def _create_or_adopt(
-    op: Operation,
-    target: UserTarget,
-    mapping: UserMapping,
-    *,
-    note: str | None = None,
-    look_first: bool = False,
+    op: Operation, context: _Context, *, note: str | None = None, look_first: bool = False
 ) -> Outcome:
-    """Create, or adopt the account that already holds the matching value: never a duplicate.
+    """Create, or adopt the account that already holds the matching value: never a duplicate, and
+    never an account another Entra user holds (`_claim`).
 
     A first create goes straight to POST (one request per new user): GoTo refuses a duplicate
     userName with 409, and only then do we look the account up. `look_first` is for relinking,
     where an account probably exists.
     """
-    desired = dict(op.desired)
-    found, matched_on = await _match(op, target, mapping) if look_first else (None, None)
-    if found is None:
+    target, desired = context.target, dict(op.desired)
+    match = await _match(op, target, context.mapping) if look_first else None
+    if match is None:
         try:
-            created = await target.create_user(desired)
+            async with context.claims.creating():
+                created = await target.create_user(desired)
+                context.claims.take(created.id, op.source_id)
             return Outcome(op, AuditStatus.SUCCESS, "create", created.id, desired, note=note)
         except ConflictError:
-            found, matched_on = await _match(op, target, mapping)
-            if found is None:
+            match = await _match(op, target, context.mapping)
+            if match is None:
                 raise
-    adopted = f"adopted the existing GoTo account matched on {matched_on}"
+    await _claim(op, match, context)
+    found = match.account
+    adopted = f"adopted the existing GoTo account matched on {match.path}"
     changed = {path: value for path, value in desired.items() if found.values.get(path) != value}
     if changed:  # from the state just read: a missing e-mail is added, not replaced (strict peers)
         await target.update_user(found.id, changed, current=found.values)

@@ -122,6 +122,21 @@ class TableState(TableSet):
         ]
         await self._submit("links", ops)
 
+    async def get_link_by_target(
+        self, target_id: str, *, object_type: ObjectType = ObjectType.USER
+    ) -> Link | None:
+        """The link that points at GoTo account `target_id` (the first in RowKey order), or None.
+
+        A filter on TargetId scans the partition: fine, since only an adoption asks (rare: a 409
+        on create, or a relink), never the per-user path of a cycle.
+        """
+        query = self._t("links").query(
+            "PartitionKey eq @pk and TargetId eq @target",
+            parameters={"pk": object_type.value, "target": target_id},
+        )
+        found = [link_from_entity(entity) async for entity in query]  # 0 or 1: read it to the end
+        return found[0] if found else None
+
     # watermarks ----------------------------------------------------------------------------------
 
     async def get_watermark(self, name: str) -> str | None:
