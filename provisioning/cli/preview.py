@@ -56,9 +56,11 @@ def preview(
     if as_json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        lines = user_lines(document["user"]) if document.get("user") else []
-        if diff:
-            lines += ([""] if lines else []) + diff_lines(document)
+        if not diff:
+            lines = user_lines(document)
+        else:
+            lines = [*user_lines(document["user"]), ""] if "user" in document else []
+            lines += diff_lines(document)
         print("\n".join(lines))
     return EXIT_OK
 
