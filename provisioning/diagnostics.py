@@ -13,6 +13,7 @@ from azure.core.exceptions import AzureError
 from provisioning.config import Settings
 from provisioning.error_map import GRAPH_PERMISSIONS_HINT
 from provisioning.errors import ProvisioningError, SourceError, StorageError, UnauthorizedError
+from provisioning.mapping.file import load_mappings
 from provisioning.service import Clients, open_clients, open_state
 from provisioning.state.tablestore import CHECK_RETRY, RetryPolicy
 
@@ -66,12 +67,30 @@ def _graph_hint(exc: Exception) -> str:
 
 
 async def test_connection(settings: Settings) -> list[Check]:
-    """Table Storage first, on its own (a broken store must not hide the other checks), then GoTo
-    and Graph."""
-    checks = [await _check("tableStorage", lambda: check_table_storage(settings), _tables_hint)]
+    """The mapping file and Table Storage first, each on its own (a broken one must not hide the
+    other checks), then GoTo and Graph."""
+    checks = [
+        await _check("mappings", lambda: check_mappings(settings), _mappings_hint),
+        await _check("tableStorage", lambda: check_table_storage(settings), _tables_hint),
+    ]
     async with open_clients(settings) as clients:
         checks += await _client_checks(clients, settings)
     return checks
+
+
+async def check_mappings(settings: Settings) -> str:
+    """The file cycles use (MAPPINGS_FILE, else the built-in default), loaded and checked as a cycle
+    would: a broken file stops every cycle, so it is the first thing to say."""
+    mapping = load_mappings(settings.mappings_file)
+    origin = settings.mappings_file or "the built-in default mapping"
+    return f"{origin}: {mapping.summary()}"
+
+
+def _mappings_hint(exc: Exception) -> str:
+    return (
+        "No cycle runs until the mapping file is fixed: run `python -m provisioning check-mappings "
+        "FILE` for every problem with its place in the file, or unset MAPPINGS_FILE for the default."
+    )
 
 
 async def check_table_storage(settings: Settings, *, retry: RetryPolicy = CHECK_RETRY) -> str:

@@ -19,7 +19,9 @@ from croniter import croniter
 
 from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
 from provisioning.config import Settings
+from provisioning.engine.checkpoint import MAPPING
 from provisioning.engine.cycle import HELD_REASONS, QUARANTINE, QUARANTINE_RETRY_HOURS, STAGED
+from provisioning.mapping.file import MappingFileError, load_mappings
 from provisioning.model import CycleRecord, CycleStatus
 from provisioning.redaction import redact
 from provisioning.state.tables import TableState
@@ -201,6 +203,33 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
         "quarantine": _quarantine_dict(quarantine),
         "stagedDeprovisions": len(staged),
         "retries": _retries_dict(retries),
+        "mappings": _mappings_dict(settings, await state.get_control(MAPPING)),
+    }
+
+
+def _mappings_dict(settings: Settings, known: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Which mapping cycles use, whether it can be used (a broken file stops every cycle: say why),
+    and whether the last complete read was made with it (else the next cycle is a full one)."""
+    applied = None if known is None else known.get("Fingerprint")
+    try:
+        mapping = load_mappings(settings.mappings_file)
+    except MappingFileError as exc:
+        problems = [str(p) for p in exc.errors]
+        return {
+            "file": exc.origin,
+            "ok": False,
+            "problems": problems,
+            "fingerprint": None,
+            "applied": applied,
+        }
+    fingerprint = mapping.users.fingerprint
+    return {
+        "file": settings.mappings_file or "built-in default",
+        "ok": True,
+        "problems": [],
+        "fingerprint": fingerprint,
+        "applied": applied,
+        "fullCycleNext": applied is not None and applied != fingerprint,
     }
 
 

@@ -99,6 +99,14 @@ def render_status(status: Mapping[str, Any]) -> list[str]:
     if skip:
         why = f"{skip['status']}: {skip['detail']}" if skip.get("detail") else skip["status"]
         lines.append(f"last skip:    {skip['time']}: {why}")
+    mappings = status.get("mappings")
+    if mappings and not mappings["ok"]:
+        lines.append(
+            f"mappings:     {mappings['file']} is broken, no cycle runs: {'; '.join(mappings['problems'])}"
+        )
+    elif mappings:
+        full = " (changed: the next cycle is a full one)" if mappings["fullCycleNext"] else ""
+        lines.append(f"mappings:     {mappings['file']}{full}")
     quarantine = status["quarantine"]
     if quarantine:
         then = (

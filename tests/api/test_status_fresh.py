@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from provisioning.api.http import ApiRequest
 from provisioning.api.status import handle_status
 from provisioning.config import Settings
+from provisioning.mapping.file import load_default
 from provisioning.state.tables import TableState
 
 NOW = datetime(2026, 11, 23, 8, 4, 30, tzinfo=UTC)
@@ -33,4 +34,12 @@ async def test_fresh_deployment(tables_connection_string: str, table_prefix: str
         "quarantine": None,
         "stagedDeprovisions": 0,
         "retries": {"pending": 0, "givenUp": 0, "givenUpIds": [], "givenUpIdsTruncated": False},
+        "mappings": {
+            "file": "built-in default",
+            "ok": True,
+            "problems": [],
+            "fingerprint": load_default().users.fingerprint,
+            "applied": None,  # no complete read yet
+            "fullCycleNext": False,
+        },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sandbox.world import World, environment
 from tests.fixtures.functions import Caller
@@ -14,6 +15,7 @@ async def test_all_checks_pass(call: Caller, world: World, api_env: dict[str, st
     assert status == 200, body
     assert body["ok"] is True
     assert [c["name"] for c in body["checks"]] == [
+        "mappings",
         "tableStorage",
         "gotoToken",
         "gotoScimRead",
@@ -72,3 +74,23 @@ async def test_missing_setting_is_named_without_a_trace(call: Caller, world: Wor
     assert status == 400  # a bad setting is bad input: named, never a 500
     assert body["error"]["code"] == "configuration" and body["error"]["field"] == "ENTRA_SERVICE_PRINCIPAL_ID"
     assert "Traceback" not in str(body)
+
+
+async def test_a_broken_mapping_file_is_the_first_failed_check(
+    call: Caller, world: World, api_env: dict[str, str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "mappings.yaml"
+    broken.write_text(
+        "version: 1\nusers:\n  mappings:\n"
+        "    - {target: userName, source: userPrincipalName, matching: 1}\n"
+        "    - {target: displayName, expression: 'Join(\" \", [givenName]'}\n",
+        encoding="utf-8",
+    )
+    with environment({"MAPPINGS_FILE": str(broken)}):
+        status, body = await call("test_connection")
+    assert status == 424
+    check = body["checks"][0]
+    assert check["name"] == "mappings" and check["ok"] is False
+    assert "users.mappings[1].expression" in check["error"] and str(broken) in check["error"]
+    assert "check-mappings" in check["hint"]
+    assert all(c["ok"] for c in body["checks"][1:])  # the others still answer

@@ -20,7 +20,9 @@ def test_test_connection(world: World) -> None:
     world.seed_demo_tenant(users=8, groups=2)
     ok = _cli(world, "test-connection")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.count("ok  ") == 6  # Tables, GoTo token, read, capabilities, Graph SP, assignments
+    assert (
+        ok.stdout.count("ok  ") == 7
+    )  # mappings, Tables, GoTo token, read, capabilities, Graph SP, assignments
     bad = _cli(world, "test-connection", "--json", GOTO_ACCESS_TOKEN="nope")
     assert bad.returncode == 1
     assert any(not c["ok"] and c["hint"] for c in json.loads(bad.stdout))
