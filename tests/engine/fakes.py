@@ -9,6 +9,7 @@ optional failure per userName. Both count what they were asked, so tests assert 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -182,6 +183,8 @@ class FakeTarget:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # GoTo id -> values by path
     refuse: set[str] = field(default_factory=set)  # userNames GoTo answers 400 for
     calls: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)  # GoTo id -> updates it received
+    slow_answers: dict[str, float] = field(default_factory=dict)  # userName -> seconds a 201 takes back
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def by_name(self, user_name: str) -> dict[str, Any] | None:
@@ -205,6 +208,9 @@ class FakeTarget:
             raise ConflictError("userName taken", status=409)
         goto_id = f"goto-{next(self._ids)}"
         self.accounts[goto_id] = {"id": goto_id, **values}
+        delay = self.slow_answers.get(str(values["userName"]))
+        if delay:  # the account exists at GoTo already; only its answer is late
+            await asyncio.sleep(delay)
         return TargetUser(goto_id, dict(self.accounts[goto_id]))
 
     async def update_user(
@@ -213,6 +219,7 @@ class FakeTarget:
         self.calls["update"] += 1
         if target_id not in self.accounts:
             raise NotFoundError("no such user", status=404)
+        self.updated[target_id] += 1
         self.accounts[target_id].update(values)
 
     async def delete_user(self, target_id: str) -> bool:
