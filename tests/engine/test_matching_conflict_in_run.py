@@ -39,7 +39,7 @@ async def test_the_account_one_user_creates_is_not_adopted_by_the_other() -> Non
     assert bob.status is AuditStatus.FAILURE and bob.error_code == "MatchingConflict"
     assert "the account was taken in this run by u-ann" in (bob.error_reason or "")
     assert list(target.accounts) == [ann.target_id]
-    assert target.accounts[ann.target_id]["displayName"] == "Ann" and target.calls["update"] == 0
+    assert target.accounts[ann.target_id or ""]["displayName"] == "Ann" and target.calls["update"] == 0
 
 
 async def test_a_create_whose_answer_is_late_still_holds_its_account() -> None:
