@@ -23,6 +23,9 @@ class ScimUserTarget:
         return TargetUser(str(resource["id"]), parse_user(resource, paths=self.paths))
 
     async def find_user(self, *, path: str, value: Any) -> TargetUser | None:
+        """The account whose `path` is exactly `value`, by an `eq` filter. GoTo filters users only on
+        userName, displayName, name.givenName and name.familyName: any other path is sent all the
+        same, and its 400 invalidFilter (BadRequestError) fails that user as MatchingLookupRefused."""
         if path == "userName":
             found = await self.client.find_user(user_name=str(value))
         else:
