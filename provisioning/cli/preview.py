@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from typing import Any
 
 from provisioning.api.http import GUID
@@ -88,7 +89,11 @@ async def _read(
     deployed = load_mappings(settings.mappings_file)
     new = chosen or deployed
     document: dict[str, Any] = {}
-    async with open_clients(settings) as clients, open_state(settings) as state:
+    async with AsyncExitStack() as stack:
+        clients = await stack.enter_async_context(open_clients(settings))
+        state = open_state(settings)
+        stack.push_async_callback(state.close)  # also when opening fails (a refused key): no leak
+        await state.open()
         if user_id is not None:
             found = await preview_user(
                 clients.source,
