@@ -23,6 +23,7 @@ from provisioning.engine.ports import Source, StateStore
 from provisioning.engine.scope import AssignmentIndex, ScopeDecision, decide_scope
 from provisioning.errors import SourceNotFoundError
 from provisioning.mapping.attributes import UserMapping
+from provisioning.mapping.expressions import ExpressionError
 from provisioning.model import Link
 from provisioning.target.payload import build_user
 
@@ -112,6 +113,7 @@ class UserComparison:
     in_after: bool
     linked: bool = False
     changes: tuple[Change, ...] = ()  # only for a linked user in scope under both
+    error: str | None = None  # an expression failed on this user's values (a cycle fails the user)
 
 
 def compare_user(
@@ -126,16 +128,25 @@ def compare_user(
 
     A path is compared only where the new mapping writes it on update (on-create rows and rows whose
     expression flow is "ignored" are not sent); its old value is the deployed mapping's, or, for a
-    target the deployed mapping does not write, the link's last-written value (what the plan compares).
+    target the deployed mapping does not write (or an expression of it fails on this user), the
+    link's last-written value (what the plan compares). An expression of the new mapping that fails
+    on this user's values is the comparison's `error`, as a cycle would fail the user.
     """
     name = str(source.get("userPrincipalName") or source.get("displayName") or user_id)
     before = decide_scope(user_id, index, source=source, scoping=scoping_of(deployed)).in_scope
     after = decide_scope(user_id, index, source=source, scoping=scoping_of(new)).in_scope
     if not (before and after and link is not None):
         return UserComparison(user_id, name, before, after, link is not None)
-    old_values = deployed.map_user(source, creating=False)
+    try:
+        new_values = new.map_user(source, creating=False)
+    except ExpressionError as exc:  # a cycle under the new file would fail this user as unmappable
+        return UserComparison(user_id, name, before, after, True, error=str(exc))
+    try:
+        old_values = deployed.map_user(source, creating=False)
+    except ExpressionError:  # the deployed file fails this user today: GoTo has what was last written
+        old_values = {}
     changes: list[Change] = []
-    for path, value in new.map_user(source, creating=False).items():
+    for path, value in new_values.items():
         old = old_values[path] if path in old_values else link.written.get(path)
         if old != value:
             changes.append(Change(path, old, value))
@@ -165,6 +176,7 @@ class TenantDiff:
     leaving: list[str] = field(default_factory=list)  # names, in read order
     entering: list[str] = field(default_factory=list)
     examples: list[tuple[str, Change]] = field(default_factory=list)
+    unmappable: list[tuple[str, str]] = field(default_factory=list)  # (name, the new file's error)
 
     @classmethod
     def between(cls, deployed: UserMapping, new: UserMapping, *, origins: tuple[str, str]) -> TenantDiff:
@@ -181,6 +193,8 @@ class TenantDiff:
             self.leaving.append(user.name)
         elif user.in_after and not user.in_before:
             self.entering.append(user.name)
+        if user.error is not None:
+            self.unmappable.append((user.name, user.error))
         if user.changes:
             self.changed_users += 1
         for change in user.changes:
@@ -203,6 +217,10 @@ class TenantDiff:
             "enterScope": {"count": len(self.entering), "examples": self.entering[:MAX_EXAMPLES]},
             "noLongerWritten": list(self.unwritten),
             "examples": [{"user": name, **_change_dict(c)} for name, c in self.examples],
+            "unmappable": {
+                "count": len(self.unmappable),
+                "examples": [{"user": n, "error": e} for n, e in self.unmappable[:MAX_EXAMPLES]],
+            },
         }
 
 

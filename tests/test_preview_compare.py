@@ -191,3 +191,17 @@ def test_change_kinds() -> None:
         "cleared",
         "changed",
     ]
+
+
+def test_a_user_the_new_file_cannot_map_is_counted_not_fatal() -> None:
+    dated = '    - {target: title, expression: \'FormatDateTime([hired], , "yyyyMMddHHmmss.fZ", "yyyy")\'}\n'
+    users = {"u1": user(1, hired="garbage"), "u2": user(2, hired="20240131120000.0Z")}
+    result = diff_of(users, mapping(dated))
+    assert result["unmappable"]["count"] == 1
+    failure = result["unmappable"]["examples"][0]
+    assert (
+        failure["user"] == "u1@contoso.com" and "'garbage' does not match the date format" in failure["error"]
+    )
+    assert result["attributes"] == {"title": {"changed": 0, "set": 1, "cleared": 0}}
+    fixed = diff_of(users, DEPLOYED, deployed=mapping(dated))  # the deployed file fails u1 today
+    assert fixed["unmappable"]["count"] == 0 and fixed["usersWithPayloadChanges"] == 0

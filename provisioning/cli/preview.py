@@ -167,6 +167,10 @@ def diff_lines(diff: Mapping[str, Any]) -> list[str]:
     if diff["noLongerWritten"]:
         kept = ", ".join(diff["noLongerWritten"])
         lines.append(f"no longer written (GoTo keeps its current values): {kept}")
+    failing = diff["unmappable"]
+    if failing["count"]:
+        lines.append(f"users FILE cannot map (a cycle would fail them): {failing['count']}")
+        lines += [f"  {e['user']}: {e['error']}" for e in failing["examples"]]
     if diff["examples"]:
         lines.append("examples:")
     for example in diff["examples"]:
