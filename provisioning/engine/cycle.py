@@ -193,7 +193,7 @@ class SyncEngine:
             if page.items:
                 index = index or await scope_index(self.state, current, groups)
                 changes = last_per_user(page.items)
-                seen.update(changes)
+                seen.update(i for i in changes if i in dirty)  # only what the end needs: memory stays flat
                 held += await self._process(run, index, changes, dirty)
             cycle.operations_done = run.done()
             if page.next_link and not run.dry_run:
@@ -276,9 +276,9 @@ class SyncEngine:
                 refreshed.append(link)
         if failed:
             await self.recorder.record_unmappable(run, failed, links)
-        run.result.planned.extend(operations)
         self.progress.operations_planned(len(operations))
-        if run.dry_run:
+        if run.dry_run:  # the plan is what a preview shows; a real run keeps counts, not operations
+            run.result.planned.extend(operations)
             await self.recorder.record_dry_run(run, operations)
             return held
         await self.apply(run, operations, links, refreshed=refreshed, snapshots=snapshots)
@@ -292,7 +292,8 @@ class SyncEngine:
             deprovisions=len(held),
             threshold=self.options.deprovision_threshold,
         )
-        if run.dry_run:
+        if run.dry_run:  # the preview lists the deprovisions too, with the guard's verdict on record
+            run.result.planned.extend(operations)
             await self.recorder.record_dry_run(run, operations, note=guard[1] if guard else None)
             return
         if guard is not None:

@@ -111,3 +111,13 @@ async def test_provisioning_off_is_a_recorded_skip(bench: Bench) -> None:
     result = await bench.cycle(provisioning_enabled=False)
     assert result.skip == "off" and result.cycle.describe().startswith("skipped: off")
     assert bench.target.calls == {} and bench.source.calls == {}
+
+
+async def test_a_dry_run_plan_lists_deprovisions_and_a_real_run_keeps_no_operations(bench: Bench) -> None:
+    ids = bench.seed(8)
+    await bench.cycle()
+    bench.source.unassign(ids[0])
+    preview = await bench.cycle(dry_run=True)
+    assert [(op.action.value, op.source_id) for op in preview.planned] == [("disable", ids[0])]
+    real = await bench.cycle()
+    assert real.counts.to_dict() == {"disable/success": 1} and real.planned == []
