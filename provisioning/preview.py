@@ -293,9 +293,13 @@ async def preview_diff(
     diff = TenantDiff.between(deployed, new, origins=origins)
     index = await read_index(source, sp_id)
     select = union_select(deployed, new)
+    seen: set[str] = set()  # a user changed during the read may come twice: counted once
     async for page in source.iter_users_delta(link=None, select=select):
         diff.users_read += len(page.items)
-        users = {u.id: u for u in page.items if not u.removed and index.is_assigned(u.id)}
+        users = {
+            u.id: u for u in page.items if not u.removed and index.is_assigned(u.id) and u.id not in seen
+        }
+        seen.update(users)
         links = await state.get_links(list(users)) if users else {}
         for user_id, user in users.items():
             diff.add(compare_user(user_id, user.attributes, links.get(user_id), index, deployed, new))
