@@ -108,8 +108,10 @@ async def test_preview_and_diff_of_a_department_row_write_nothing(
     assert len(diff["examples"]) == 5
     assert all(e["new"] and e["old"] is None for e in diff["examples"])
 
-    code, out, err = await run(capsys, harness.env, None, mappings=str(new), diff=True, as_json=False)
-    assert code == 0 and f"users whose payload changes: {len(with_department)}\n" in out
+    code, out, err = await run(capsys, harness.env, user, mappings=str(new), diff=True, as_json=False)
+    assert code == 0 and out.startswith(f"user {user} (")
+    assert f"\n\ndiff: {deployed} (deployed) -> {new}\n" in out
+    assert f"users whose payload changes: {len(with_department)}\n" in out
     assert f"  {DEPARTMENT}: 0 changed, {len(with_department)} set, 0 cleared\n" in out
 
     unknown = "00000000-0000-4000-8000-00000000abcd"
