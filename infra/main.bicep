@@ -93,6 +93,9 @@ param skipOutOfScopeDeletions bool = false
 ])
 param hardDeleteAction string = 'disable'
 
+@description('MAPPINGS_FILE: path of the reviewed mapping file inside the deployed package (e.g. mappings.yaml at the project root, shipped by azd deploy); empty = the built-in default mapping.')
+param mappingsFile string = ''
+
 @description('CYCLE_TIME_BUDGET_SECONDS: a cycle stops cleanly after this long and resumes on the next tick (keep it under host.json functionTimeout, 600 s).')
 @minValue(60)
 @maxValue(590)
@@ -206,6 +209,7 @@ var appSettings = {
   HARD_DELETE_ACTION: empty(hardDeleteAction) ? 'disable' : hardDeleteAction
   CYCLE_TIME_BUDGET_SECONDS: string(cycleTimeBudgetSeconds)
   AUDIT_RETENTION_DAYS: string(auditRetentionDays)
+  MAPPINGS_FILE: mappingsFile
   NOTIFICATION_EMAIL: notificationEmail
   NOTIFICATION_FROM: notificationFrom
   SMTP_HOST: smtpHost
