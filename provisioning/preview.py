@@ -90,7 +90,12 @@ def user_preview(
     """The payload is `build_user` of the create mapping (plus active); the operation is the plan's."""
     source = {k: v for k, v in read.items() if k != "id"}
     scope = decide_scope(user_id, index, source=source, scoping=scoping_of(mapping))
-    payload = build_user({**mapping.map_user(source, creating=True), "active": True})
+    try:
+        payload = build_user({**mapping.map_user(source, creating=True), "active": True})
+    except ExpressionError as exc:  # name the row, as a cycle would fail this user as unmappable
+        raise ExpressionError(
+            f"cannot map user {user_id}: {exc}", setting=_failing_row(mapping, source)
+        ) from None
     operation = plan_user(
         Candidate(user_id, source, scope, link),
         mapping,
@@ -98,6 +103,16 @@ def user_preview(
         hard_delete_action=hard_delete_action,
     )
     return UserPreview(user_id, source, scope, payload, link, operation)
+
+
+def _failing_row(mapping: UserMapping, source: Mapping[str, Any]) -> str:
+    """`users.mappings[i]` (target) of the first row whose expression fails on these values."""
+    for i, row in enumerate(mapping.attributes):
+        try:
+            row.value(source)
+        except ExpressionError:
+            return f"users.mappings[{i}] ({row.target})"
+    return "users.mappings"
 
 
 # -- the tenant diff (pure) --------------------------------------------------------------------------

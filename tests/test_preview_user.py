@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from provisioning.engine.scope import AssignmentIndex
+from provisioning.errors import ConfigError
 from provisioning.mapping.file import load_default, parse_mapping_text
 from provisioning.model import DEFAULT_ACCESS_ROLE_ID, Assignment, Link
 from provisioning.preview import user_preview
@@ -101,3 +104,20 @@ def test_default_access_and_unassigned_users_are_out_of_scope_with_the_reason() 
     assert default_access["scope"]["kind"] == "default-access" and default_access["action"] == "skip"
     nobody = user_preview(USER, READ, None, AssignmentIndex([], {}), DEFAULT).as_dict()
     assert nobody["scope"]["kind"] == "not-assigned" and nobody["action"] == "none"
+
+
+def test_a_row_that_cannot_map_this_user_is_named() -> None:
+    text = """
+version: 1
+users:
+  mappings:
+    - {target: userName, source: userPrincipalName, matching: 1}
+    - {target: title, expression: 'FormatDateTime([department], , "yyyyMMddHHmmss.fZ", "yyyy")'}
+"""
+    dated = parse_mapping_text(text, kind="yaml", origin="dated.yaml").users
+    with pytest.raises(ConfigError) as raised:
+        user_preview(USER, READ, None, assigned(), dated)
+    assert str(raised.value) == (
+        f"users.mappings[1] (title): cannot map user {USER}: expression: at column 1: "
+        "FormatDateTime: 'Research' does not match the date format 'yyyyMMddHHmmss.fZ'"
+    )
