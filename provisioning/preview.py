@@ -14,7 +14,7 @@ cycle itself makes after a mapping change.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,10 +44,6 @@ class UserPreview:
     operation: Operation | None
 
     @property
-    def name(self) -> str:
-        return str(self.source.get("userPrincipalName") or self.source.get("displayName") or self.user_id)
-
-    @property
     def update(self) -> list[Change] | None:
         """The changed paths vs the link's last-written values ([] = nothing to send); None unlinked."""
         if self.link is None:
@@ -72,7 +68,7 @@ class UserPreview:
         }
 
 
-def scoping_of(mapping: UserMapping) -> Any:
+def scoping_of(mapping: UserMapping) -> Callable[[Mapping[str, Any]], bool] | None:
     """The mapping's filters as decide_scope takes them (None: no filter), as the engine builds them."""
     return mapping.in_scope if mapping.filters is not None else None
 

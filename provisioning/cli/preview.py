@@ -135,6 +135,8 @@ def user_lines(user: Mapping[str, Any]) -> list[str]:
     link, update, action = user["link"], user["update"], user["action"]
     if link is None:
         next_step = f"{action}: {user['reason']}" if action != "none" else "nothing to do"
+        if action == "create":  # matching needs GoTo, which a preview never asks
+            next_step += " (or adopt a GoTo account that matches, if one exists)"
         lines.append(f"not linked to a GoTo account; the next cycle: {next_step}")
         return lines
     state = "active" if link["active"] else "disabled"
