@@ -295,8 +295,12 @@ async def _claim(op: Operation, match: Match, context: _Context) -> None:
     account = match.account.id
     await context.claims.settle()
     link = await context.owners.get_link_by_target(account) if context.owners is not None else None
+    freed = ""
     if link is not None and link.source_id != op.source_id:
         other, how = link.source_id, "is linked to"
+        if not link.active:
+            how = "is deactivated and still linked to"
+            freed = f", or delete or rename {other}'s deactivated account {account} in GoTo Admin Center"
     else:
         holder = context.claims.take(account, op.source_id)  # no await between check and claim
         if holder is None:
@@ -308,7 +312,7 @@ async def _claim(op: Operation, match: Match, context: _Context) -> None:
         f"{match.path} = {match.value!r}; the account {how} {other}, so it was not adopted "
         "and nothing was written",
         f"Two Entra users share the matching value {match.path} = {match.value!r}: fix one of them "
-        f"in Entra ID ({op.source_id} or {other}); the object is retried in later cycles.",
+        f"in Entra ID ({op.source_id} or {other}){freed}; the object is retried in later cycles.",
     )
 
 

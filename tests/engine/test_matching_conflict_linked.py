@@ -55,11 +55,11 @@ def _assert_conflict(outcome: Outcome, *, user: str, other: str, account: str) -
     assert outcome.target_id == outcome.operation.target_id  # never the other user's account
     reason = outcome.error_reason or ""
     assert f"Entra users {user} and {other} both match GoTo account {account}" in reason
-    assert f"on userName = '{PAT}'" in reason and f"linked to {other}" in reason
+    assert f"on userName = '{PAT}'" in reason and f"is deactivated and still linked to {other}" in reason
     advice = outcome.recommended_action or ""
-    assert (
-        f"share the matching value userName = '{PAT}'" in advice and "fix one of them in Entra ID" in advice
-    )
+    assert f"share the matching value userName = '{PAT}'" in advice
+    assert f"fix one of them in Entra ID ({user} or {other})" in advice
+    assert f"or delete or rename {other}'s deactivated account {account} in GoTo Admin Center" in advice
 
 
 async def test_a_409_on_an_account_linked_to_another_user_is_a_conflict_until_one_changes(
