@@ -53,6 +53,9 @@ How it is measured (bench/scenarios.py, bench/measure.py):
   counters; rates are GoTo requests over the **whole cycle's wall time** (what fills the budget),
   "while sending" is from the first GoTo answer to the last, a pause is a gap over 0.3 s.
 - Memory: the product process's resident set (VmHWM reset before the cycle, sampled per page).
+- The GoTo simulator keeps HTTP/1.1 connections open as GoTo does (werkzeug closed each one, and
+  the product paid a TCP connection per request); GoTo's latency is the simulator's `latency_ms`,
+  held before each answer, and its limit the token bucket GoTo documents.
 - Sizes: as the issue's table (1,000 / 2,000 / 10,000 / 100,000 users; 10 assigned groups, Graph
   pages of 100). "GoTo unlimited" is the simulator without a limit and the product paced at its
   highest setting, 1,000 req/s. The planning dry run keeps the product's time budget
