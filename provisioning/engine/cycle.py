@@ -365,6 +365,7 @@ class SyncEngine:
                 self.mapping,
                 concurrency=self.concurrency,
                 on_done=self.progress.operation_done,
+                owners=self.state,
             )
         except Exception as stopped:
             finished = finished_outcomes(stopped)

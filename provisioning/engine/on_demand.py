@@ -141,7 +141,7 @@ class OnDemand:
             await engine.recorder.record_dry_run(run, [op])
             return
         run.lease.check()
-        outcome = await apply_operation(op, engine.writer(run), engine.mapping)
+        outcome = await apply_operation(op, engine.writer(run), engine.mapping, owners=engine.state)
         snapshots = {user_id: dict(candidate.source or {})}
         await engine.recorder.record(run, [outcome], {user_id: link}, snapshots=snapshots)
         result.target_id = outcome.target_id

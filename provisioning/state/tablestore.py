@@ -286,7 +286,11 @@ class TableSet:
             await self._store.close()
 
     async def __aenter__(self) -> Self:
-        return await self.open()
+        try:
+            return await self.open()
+        except BaseException:  # a refused key or an unreachable endpoint: no session left open
+            await self.close()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
