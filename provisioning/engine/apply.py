@@ -87,8 +87,15 @@ class Claims:
     users matching one account in one run never both take it (the state learns of it only after)."""
 
     def __init__(self, operations: Iterable[Operation] = ()) -> None:
-        self._holders = {op.target_id: op.source_id for op in operations if op.target_id}
+        self._holders: dict[str, str] = {}
         self._creating: set[asyncio.Future[None]] = set()
+        self.hold(operations)
+
+    def hold(self, operations: Iterable[Operation]) -> None:
+        """The accounts these operations are linked to (a run adds each page's as it comes)."""
+        for op in operations:
+            if op.target_id:
+                self._holders.setdefault(op.target_id, op.source_id)
 
     def take(self, target_id: str, source_id: str) -> str | None:
         """Claim `target_id` for `source_id`: None if it is now theirs, else the Entra id holding it."""
@@ -178,10 +185,12 @@ async def apply_operations(
     concurrency: int,
     on_done: Callable[[Outcome], None] | None = None,
     owners: LinkOwners | None = None,
+    claims: Claims | None = None,
 ) -> list[Outcome]:
     """Run operations with at most `concurrency` in flight; one object's failure never blocks others.
 
-    `owners` (the state) and one Claims shared by these operations keep two Entra users from
+    `owners` (the state, or a run's LinkIndex) and one Claims shared by these operations (or by
+    the whole run, when given) keep two Entra users from
     adopting one GoTo account. An exception (bad credentials, a bug) stops new operations from
     starting, waits for those in flight, and is re-raised carrying every finished Outcome
     (`finished_outcomes(exc)`, input order).
@@ -189,7 +198,10 @@ async def apply_operations(
     operations = list(operations)
     gate = asyncio.Semaphore(concurrency)
     stopped: list[BaseException] = []
-    claims = Claims(operations)
+    if claims is None:
+        claims = Claims(operations)
+    else:  # one Claims for a whole run: an account taken on an earlier page stays taken
+        claims.hold(operations)
 
     async def run(op: Operation) -> Outcome | None:
         async with gate:

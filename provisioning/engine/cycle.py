@@ -40,6 +40,7 @@ from provisioning.engine.decisions import (
 from provisioning.engine.groups import read_groups, scope_index, store_groups
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, LeaseGuardedTarget, Waiting
 from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
+from provisioning.engine.owners import LinkIndex
 from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import QUARANTINE, Quarantine
@@ -358,6 +359,7 @@ class SyncEngine:
         """Apply under the run's lease, then record every outcome, also of work that was in flight
         when something stopped the rest (a 401, a lost lease): what GoTo did is always on record."""
         run.lease.check()
+        run.owners = run.owners or LinkIndex(self.state)
         try:
             outcomes = await apply_operations(
                 operations,
@@ -365,7 +367,8 @@ class SyncEngine:
                 self.mapping,
                 concurrency=self.concurrency,
                 on_done=self.progress.operation_done,
-                owners=self.state,
+                owners=run.owners,
+                claims=run.claims,
             )
         except Exception as stopped:
             finished = finished_outcomes(stopped)

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from provisioning.engine.apply import Claims
 from provisioning.engine.lease import Lease, NoLease
+from provisioning.engine.owners import LinkIndex
 from provisioning.engine.plan import Operation
 from provisioning.model import AuditRecord, Counts, CycleRecord, CycleStatus
 
@@ -42,6 +44,8 @@ class CycleRun:
     counts: Counts = field(default_factory=Counts)
     result: CycleResult = field(init=False)
     started: float = field(default_factory=time.monotonic)
+    claims: Claims = field(default_factory=Claims)  # GoTo accounts this run's operations hold
+    owners: LinkIndex | None = None  # the links by GoTo id, read on the run's first adoption
 
     def __post_init__(self) -> None:
         self.result = CycleResult(self.cycle)
