@@ -2,11 +2,14 @@
 
 Rows live in `{prefix}audit`, one partition per cycle, RowKey = inverted timestamp + change id, so a
 partition reads newest first (the format TableState has always written). `add` also writes a copy
-of each row to `{prefix}auditbyobject`, partitioned by Entra id with the same RowKey, so "what
-happened to this user" reads one partition instead of the whole table. Every index row has its
-audit row: `add` writes the audit rows first, `prune` deletes the index rows first.
+of each row to `{prefix}auditbyobject`, all in one partition with RowKey = Entra id + "_" + the
+audit RowKey, so "what happened to this user" is one RowKey range, and a page of records is one
+transaction per 100 (a partition per user made it one transaction per record). Rows written before
+that layout (partition = Entra id) are read after the new ones: they are all older. Every index row
+has its audit row: `add` writes the audit rows first, `prune` deletes the index rows first.
 
-A query by Entra id reads one index partition, a query by cycle one audit partition. Any other
+A query by Entra id reads one RowKey range (and the old partition), a query by cycle one audit
+partition. Any other
 query walks the cycles table newest first and reads the audit partition of each cycle that can hold
 a match, because the audit table's own order (by cycle id, a random GUID) is not time order. All
 filters run server-side ($filter; the time range as a RowKey range). Continuation tokens are our
@@ -27,10 +30,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provisioning.model import AuditRecord, AuditStatus, CycleStatus
-from provisioning.state.codecs import audit_from_entity, audit_to_entity, inverted_ticks, next_tick, table_key
+from provisioning.state.codecs import (
+    INDEX_LAYOUT,
+    audit_from_entity,
+    audit_to_entity,
+    inverted_ticks,
+    next_tick,
+    table_key,
+)
 from provisioning.state.tablestore import TableSet, gather_all
 
 INDEX_TABLE = "auditbyobject"
+INDEX_PARTITION = "object"  # every by-object row: a page of records is one transaction per 100 rows
+_ONE_PARTITION = 2  # the INDEX_LAYOUT value of records indexed in INDEX_PARTITION
 DEFAULT_TOP = 100
 MAX_TOP = 1000  # Table Storage's own page cap
 # A cycle stops at its time budget well inside the Functions timeout (10 min); a day is a safe bound
@@ -91,8 +103,11 @@ class AuditLog(TableSet):
         """
         if not records:
             return
-        audit = [audit_to_entity(r) for r in records]
-        index = [{**e, "PartitionKey": table_key(r.source_id)} for e, r in zip(audit, records, strict=True)]
+        audit = [{**audit_to_entity(r), INDEX_LAYOUT: _ONE_PARTITION} for r in records]
+        index = [
+            {**e, "PartitionKey": INDEX_PARTITION, "RowKey": _index_key(r.source_id, str(e["RowKey"]))}
+            for e, r in zip(audit, records, strict=True)
+        ]
         gate = asyncio.Semaphore(_WRITE_CONCURRENCY)
         await self._t("audit").submit([("upsert", e) for e in audit], gate=gate)
         await self._t(INDEX_TABLE).submit([("upsert", e) for e in index], gate=gate)
@@ -124,10 +139,25 @@ class AuditLog(TableSet):
         self, query: AuditQuery, after: _Position | None, *, page_size: int
     ) -> AsyncIterator[tuple[str | None, dict[str, Any]]]:
         if query.entra_id is not None:
-            return self._partition(INDEX_TABLE, query.entra_id, query, after, page_size, by_object=True)
+            return self._by_object(query.entra_id, query, after, page_size)
         if query.cycle_id is not None:
             return self._partition("audit", query.cycle_id, query, after, page_size, by_object=False)
         return self._walk(query, after, page_size)
+
+    async def _by_object(
+        self, entra_id: str, query: AuditQuery, after: _Position | None, page_size: int
+    ) -> AsyncIterator[tuple[str | None, dict[str, Any]]]:
+        """The user's RowKey range in the one index partition, then the rows of the older layout
+        (a partition per Entra id; every one of them predates every row of the new layout)."""
+        prefix = _index_key(entra_id, "")
+        ranged = self._partition(
+            INDEX_TABLE, INDEX_PARTITION, query, after, page_size, by_object=True, prefix=prefix
+        )
+        async for cycle_key, entity in ranged:
+            entity["RowKey"] = str(entity["RowKey"])[len(prefix) :]
+            yield cycle_key, entity
+        async for item in self._partition(INDEX_TABLE, entra_id, query, after, page_size, by_object=True):
+            yield item
 
     async def _partition(
         self,
@@ -139,8 +169,13 @@ class AuditLog(TableSet):
         *,
         by_object: bool,
         cycle_key: str | None = None,
+        prefix: str = "",
     ) -> AsyncIterator[tuple[str | None, dict[str, Any]]]:
+        """One partition's rows newest first; with `prefix`, only RowKeys that start with it."""
         clauses, parameters = ["PartitionKey eq @pk"], {"pk": table_key(partition)}
+        if prefix:
+            clauses.append("RowKey gt @start and RowKey lt @stop")
+            parameters["start"], parameters["stop"] = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
         if by_object and query.cycle_id is not None:
             clauses.append("cycle_id eq @cycle")
             parameters["cycle"] = query.cycle_id
@@ -154,13 +189,13 @@ class AuditLog(TableSet):
                 parameters[prop] = value
         if query.until is not None:  # at or before `until`: the inverted timestamp is at least its own
             clauses.append("RowKey ge @newest")
-            parameters["newest"] = inverted_ticks(query.until)
+            parameters["newest"] = prefix + inverted_ticks(query.until)
         if query.since is not None:  # at or after `since`: below the next inverted tick
             clauses.append("RowKey lt @oldest")
-            parameters["oldest"] = next_tick(inverted_ticks(query.since))
+            parameters["oldest"] = prefix + next_tick(inverted_ticks(query.since))
         if after is not None:
             clauses.append("RowKey gt @after")
-            parameters["after"] = after.row_key
+            parameters["after"] = prefix + after.row_key
         entities = self._t(table).query(" and ".join(clauses), parameters=parameters, page_size=page_size)
         async for entity in entities:
             yield cycle_key, dict(entity)
@@ -251,18 +286,26 @@ class AuditLog(TableSet):
             async for e in self._t("audit").query(
                 "PartitionKey eq @pk",
                 parameters={"pk": table_key(cycle_id)},
-                select=["RowKey", "source_id"],
+                select=["RowKey", "source_id", INDEX_LAYOUT],
                 page_size=MAX_TOP,
             )
         ]
         index_rows = [
-            {"PartitionKey": str(r["source_id"]), "RowKey": r["RowKey"]} for r in rows if r.get("source_id")
+            {"PartitionKey": INDEX_PARTITION, "RowKey": _index_key(str(r["source_id"]), str(r["RowKey"]))}
+            if r.get(INDEX_LAYOUT) == _ONE_PARTITION
+            else {"PartitionKey": str(r["source_id"]), "RowKey": r["RowKey"]}
+            for r in rows
+            if r.get("source_id")
         ]
         # A row already gone (a crash part-way, records without index rows) is fine: see Table.submit.
         await self._t(INDEX_TABLE).submit([("delete", r) for r in index_rows], gate=gate)
         audit_rows = [{"PartitionKey": cycle_id, "RowKey": r["RowKey"]} for r in rows]
         await self._t("audit").submit([("delete", r) for r in audit_rows], gate=gate)
         return len(rows)
+
+
+def _index_key(source_id: str, row_key: str) -> str:
+    return f"{table_key(source_id)}_{row_key}"
 
 
 def _aware(moment: datetime | None) -> datetime | None:

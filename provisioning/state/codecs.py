@@ -29,6 +29,9 @@ def next_tick(ticks: str) -> str:
     return f"{int(ticks) + 1:020d}"
 
 
+INDEX_LAYOUT = "IndexLayout"  # on audit rows: 2 = their index row is in the one by-object partition
+
+
 def table_key(value: str) -> str:
     """Row/partition keys may not hold / \\ # ? or control characters: refuse them before the wire."""
     if any(ch in _BAD_KEY_CHARS for ch in value):
@@ -77,7 +80,7 @@ def audit_to_entity(record: AuditRecord) -> dict[str, Any]:
 
 
 def audit_from_entity(entity: Mapping[str, Any]) -> AuditRecord:
-    data = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
+    data = {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey", INDEX_LAYOUT)}
     data["modified_properties"] = tuple(
         ModifiedProperty(**p) for p in json.loads(data["modified_properties"])
     )

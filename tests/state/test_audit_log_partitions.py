@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from provisioning.state.audit_log import INDEX_TABLE, AuditLog, AuditQuery
+from provisioning.state.audit_log import INDEX_PARTITION, INDEX_TABLE, AuditLog, AuditQuery
 from tests.state.test_audit_log_support import CountingTransport, Seeded, opened, seed
 
 
@@ -22,16 +22,17 @@ async def counted(
         yield log, seeded, transport
 
 
-async def test_by_entra_id_reads_one_index_partition(
+async def test_by_entra_id_reads_one_rowkey_range_then_the_old_layout(
     counted: tuple[AuditLog, Seeded, CountingTransport], table_prefix: str
 ) -> None:
     log, seeded, transport = counted
     bob = seeded.users[1]
     page = await log.query(AuditQuery(entra_id=bob, action="update"))
     assert len(page.records) == 2
-    assert len(transport.requests) == 1
-    (url,) = transport.to(table_prefix + INDEX_TABLE)
-    assert f"PartitionKey eq '{bob}'" in url
+    assert len(transport.requests) == 2
+    ranged, legacy = transport.to(table_prefix + INDEX_TABLE)
+    assert f"PartitionKey eq '{INDEX_PARTITION}'" in ranged and f"RowKey gt '{bob}_'" in ranged
+    assert f"PartitionKey eq '{bob}'" in legacy  # rows written before the one-partition layout
 
 
 async def test_by_cycle_reads_one_audit_partition(

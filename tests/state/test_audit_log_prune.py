@@ -32,7 +32,8 @@ async def test_prune_removes_old_records_and_their_index_rows(
         assert len(remaining) == 3  # the newest cycle, the quiet one and the skipped one (not older)
     index = await rows(tables_connection_string, table_prefix + INDEX_TABLE)
     assert sorted(str(e["RowKey"]) for e in index) == sorted(
-        str(e["RowKey"]) for e in await rows(tables_connection_string, table_prefix + "audit")
+        f"{e['source_id']}_{e['RowKey']}"
+        for e in await rows(tables_connection_string, table_prefix + "audit")
     )
     assert len(index) == 3
 

@@ -34,7 +34,7 @@ async def test_add_writes_the_cycle_partition_and_the_index(
     assert by_object.records == [written] and by_cycle.records == [written]
 
 
-async def test_add_batches_per_partition_and_writes_object_partitions_concurrently(
+async def test_add_writes_a_page_of_records_in_one_transaction_per_100_rows_per_table(
     tables_connection_string: str, table_prefix: str
 ) -> None:
     cycle_id, busy = guid(), guid()
@@ -45,8 +45,8 @@ async def test_add_batches_per_partition_and_writes_object_partitions_concurrent
         transport.requests.clear()
         await log.add(many + singles)
         batches = [url for method, url in transport.requests if method == "POST" and "$batch" in url]
-        # audit: 270 rows of one cycle -> 3 transactions; index: 230 rows of one user -> 3, 40 users -> 40
-        assert len(batches) == 3 + 3 + 40
+        # audit: 270 rows of one cycle -> 3 transactions; index: 270 rows, 41 users, one partition -> 3
+        assert len(batches) == 3 + 3
         assert len(await state.list_audit_records(cycle_id)) == 270
         page = await log.query(AuditQuery(entra_id=busy), top=1000)
     assert len(page.records) == 230 and page.continuation_token is None
