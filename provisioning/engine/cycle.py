@@ -164,6 +164,8 @@ class SyncEngine:
 
     async def _run(self, run: CycleRun, users_link: str | None) -> None:
         cycle = run.cycle
+        # a first cycle on empty state has no link to read: one call instead of one per user
+        run.links_stored = users_link is not None or await anext(self.state.list_links(), None) is not None
         previous = await self.state.list_assignments()
         current = [
             a for a in await self.source.list_assignments(self.sp_id) if a.principal_type in ("User", "Group")
@@ -247,7 +249,7 @@ class SyncEngine:
         ]
         if not relevant:
             return []
-        links = await self.state.get_links(relevant)
+        links = await self.state.get_links(relevant) if run.links_stored else {}
         operations: list[Operation] = []
         held: list[Held] = []
         refreshed: list[Link] = []

@@ -46,6 +46,7 @@ class CycleRun:
     started: float = field(default_factory=time.monotonic)
     claims: Claims = field(default_factory=Claims)  # GoTo accounts this run's operations hold
     owners: LinkIndex | None = None  # the links by GoTo id, read on the run's first adoption
+    links_stored: bool = True  # False: the state held no link when the run began (nothing to read)
 
     def __post_init__(self) -> None:
         self.result = CycleResult(self.cycle)
