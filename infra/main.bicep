@@ -60,10 +60,10 @@ param gotoScimDialect string = 'goto'
 @description('GOTO_RATE_LIMIT_PER_SECOND: GoTo\'s per-API request limit (a number; raise it only if GoTo raised yours).')
 param gotoRateLimitPerSecond string = '10'
 
-@description('GOTO_MAX_CONCURRENCY: GoTo requests in flight at once.')
+@description('GOTO_MAX_CONCURRENCY: the most GoTo requests in flight; within it the app keeps rate x measured latency in flight.')
 @minValue(1)
-@maxValue(32)
-param gotoMaxConcurrency int = 4
+@maxValue(256)
+param gotoMaxConcurrency int = 64
 
 @description('STATE_TABLE_PREFIX: prefix of the state tables (letters and digits, starting with a letter); empty = gotoprov.')
 @maxLength(40)

@@ -75,6 +75,9 @@ HOST_JSON = Path(__file__).resolve().parent.parent / "host.json"  # next to func
 # Ranges: each message names the setting and what is allowed.
 RATE_LIMIT_RANGE = (0.1, 1000.0)  # requests per second
 MAX_CONCURRENCY_RANGE = (1, 256)
+# The most GoTo requests in flight. Within it the engine keeps about rate x measured latency in
+# flight (target/throttle.py), so a raised GoTo limit is filled without touching this.
+DEFAULT_MAX_CONCURRENCY = 64
 MAX_DEPROVISION_THRESHOLD = 10_000_000  # above any tenant; 0 holds every disable/delete
 AUDIT_RETENTION_RANGE = (1, 3650)  # days: up to ten years
 FLEX_DEFAULT_TIMEOUT_SECONDS = 30 * 60.0  # functionTimeout absent on Flex Consumption
@@ -138,7 +141,7 @@ class Settings:
     goto_access_token: str | None = field(default=None, repr=False)
     goto_rate_limit_per_second: float = 10.0
     goto_scim_dialect: str = "goto"
-    goto_max_concurrency: int = 4
+    goto_max_concurrency: int = DEFAULT_MAX_CONCURRENCY  # a cap: rate x measured latency is kept in flight
     sync_schedule: str = DEFAULT_SYNC_SCHEDULE
     state_table_prefix: str = DEFAULT_STATE_TABLE_PREFIX
     provisioning_enabled: bool = True
@@ -269,7 +272,9 @@ def read_settings(r: SettingsReader, *, host_json: Path = HOST_JSON) -> Settings
         ),
         goto_scim_dialect=r.value("GOTO_SCIM_DIALECT", choice("goto", "rfc7644"), "goto"),
         goto_max_concurrency=r.value(
-            "GOTO_MAX_CONCURRENCY", integer(low_conc, high_conc, noun="a whole number of requests"), 4
+            "GOTO_MAX_CONCURRENCY",
+            integer(low_conc, high_conc, noun="a whole number of requests"),
+            DEFAULT_MAX_CONCURRENCY,
         ),
         sync_schedule=r.value("SYNC_SCHEDULE", ncrontab, DEFAULT_SYNC_SCHEDULE),
         state_table_prefix=r.value("STATE_TABLE_PREFIX", _table_prefix, DEFAULT_STATE_TABLE_PREFIX),

@@ -70,7 +70,7 @@ class Services:
             state=self.state,
             service_principal_id=settings.service_principal_id,
             mapping=mapping,
-            concurrency=settings.goto_max_concurrency,
+            concurrency=lambda: self.scim.throttle.in_flight(settings.goto_max_concurrency),
             options=EngineOptions(
                 provisioning_enabled=settings.provisioning_enabled,
                 deprovision_threshold=settings.deprovision_threshold,

@@ -81,6 +81,28 @@ class LinkOwners(Protocol):
     async def get_link_by_target(self, target_id: str, *, object_type: ObjectType = ...) -> Link | None: ...
 
 
+class Gate:
+    """At most `limit()` holders at once; the limit is read again whenever a slot is wanted, so it
+    can follow the latency the target shows."""
+
+    def __init__(self, limit: Callable[[], int]) -> None:
+        self._limit = limit
+        self._held = 0
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._held < max(1, self._limit()))
+            self._held += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._held -= 1
+                self._changed.notify_all()
+
+
 class Claims:
     """The GoTo accounts the operations of one run hold: those they are linked to, and those they
     created or adopted. Shared by the concurrent operations of `apply_operations`, so two Entra
@@ -182,12 +204,13 @@ async def apply_operations(
     target: UserTarget,
     mapping: UserMapping,
     *,
-    concurrency: int,
+    concurrency: int | Callable[[], int],
     on_done: Callable[[Outcome], None] | None = None,
     owners: LinkOwners | None = None,
     claims: Claims | None = None,
 ) -> list[Outcome]:
-    """Run operations with at most `concurrency` in flight; one object's failure never blocks others.
+    """Run operations with at most `concurrency` in flight (a number, or asked again before each
+    start: the target's rate x measured latency); one object's failure never blocks others.
 
     `owners` (the state, or a run's LinkIndex) and one Claims shared by these operations (or by
     the whole run, when given) keep two Entra users from
@@ -196,7 +219,7 @@ async def apply_operations(
     (`finished_outcomes(exc)`, input order).
     """
     operations = list(operations)
-    gate = asyncio.Semaphore(concurrency)
+    gate = Gate(concurrency if callable(concurrency) else (lambda: concurrency))
     stopped: list[BaseException] = []
     if claims is None:
         claims = Claims(operations)
@@ -204,7 +227,7 @@ async def apply_operations(
         claims.hold(operations)
 
     async def run(op: Operation) -> Outcome | None:
-        async with gate:
+        async with gate.slot():
             if stopped:
                 return None
             try:

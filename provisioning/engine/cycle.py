@@ -85,7 +85,7 @@ class SyncEngine:
         state: StateStore,
         service_principal_id: str,
         mapping: UserMapping = DEFAULT_USER_MAPPING,
-        concurrency: int = 4,
+        concurrency: int | Callable[[], int] = 4,  # operations in flight, or asked before each start
         options: EngineOptions | None = None,
         progress: Progress | None = None,
         notify: Notify | None = None,

@@ -44,6 +44,9 @@ RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
 )
 
 Sleep = Callable[[float], Awaitable[None]]
+INITIAL_IN_FLIGHT = 4  # before the first answer: no latency measured yet
+IN_FLIGHT_HEADROOM = 1.5  # latency varies; a little more in flight keeps the bucket busy
+LATENCY_WEIGHT = 0.2  # the moving average follows a change within about ten answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,20 @@ class Throttle:
         self._sleep = sleep
         # capacity `burst`, drained at `rate_per_second`: at most burst + rate*t requests in any t seconds
         self.limiter = AsyncLimiter(burst, burst / rate_per_second)
+        self.latency: float | None = None  # seconds per answer, a moving average of what GoTo took
+
+    def in_flight(self, cap: int) -> int:
+        """How many requests to keep in flight: enough to fill the rate at the measured latency
+        (Little's law: rate x latency, with headroom), never more than `cap`. The bucket still paces;
+        this only keeps it from running dry while answers are on their way."""
+        if self.latency is None:
+            return min(cap, INITIAL_IN_FLIGHT)
+        return max(1, min(cap, math.ceil(self.rate_per_second * self.latency * IN_FLIGHT_HEADROOM) + 1))
+
+    def _observe(self, seconds: float) -> None:
+        self.latency = (
+            seconds if self.latency is None else self.latency + LATENCY_WEIGHT * (seconds - self.latency)
+        )
 
     async def send(self, attempt: Callable[[], Awaitable[httpx.Response]], *, what: str) -> httpx.Response:
         """The first answer that is not worth retrying; raises TransientError once attempts run out."""
@@ -130,7 +147,9 @@ class Throttle:
         async def paced() -> httpx.Response:
             async with self.limiter:
                 self.stats.requests += 1
+                started = time.monotonic()
                 response = await attempt()
+                self._observe(time.monotonic() - started)
             if response.status_code == 429:
                 self.stats.throttled += 1
             return response
