@@ -132,12 +132,13 @@ def run_scenario(name: str, users: int, tables: str, env: dict[str, str]) -> lis
 
 def render(rows: list[dict[str, Any]], *, smoke: bool, total_seconds: float) -> str:
     by_name = {r["name"]: r for r in rows}
+    head = commit()
     lines = [
         "# Benchmark results (issue 15)",
         "",
         f"- Machine: {machine()}",
         f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- Commit: {commit()}",
+        f"- Commit: {head}",
         f"- Command: `make bench` (`python -m bench.run_all{' --smoke' if smoke else ''}`), "
         f"{total_seconds / 60:.1f} minutes",
         "",
@@ -150,7 +151,8 @@ def render(rows: list[dict[str, Any]], *, smoke: bool, total_seconds: float) -> 
             lines.append(f"| {name} | | not run | no | |")
             continue
         met = "yes" if row["met"] else "no"
-        lines.append(f"| {name} | {row['target']} | {row['figure']} | {met} | {row['size']} |")
+        run = row["size"] + (f"; at {row['commit']}" if row.get("commit", head) != head else "")
+        lines.append(f"| {name} | {row['target']} | {row['figure']} | {met} | {run} |")
     lines += ["", HOW.format(planning_budget=f"{PLANNING_BUDGET_SECONDS} s")]
     return "\n".join(lines)
 
@@ -168,7 +170,10 @@ def main(argv: list[str] | None = None) -> None:
         for name in args.only or ORDER:
             users = SMOKE_USERS if args.smoke else DEFAULT_USERS[name]
             print(f"bench: {name} ({users:,} users) ...", flush=True)
+            at = commit()  # the tree can move under a long run: each row says what it measured
             found = run_scenario(name, users, azurite.connection_string, env)
+            for row in found:
+                row["commit"] = at
             for row in found:
                 mark = "met" if row["met"] else "NOT met"
                 print(f"  {row['name']}: {row['figure']} [{mark}; {row['seconds']:.0f} s]", flush=True)
