@@ -41,6 +41,7 @@ from provisioning.engine.groups import read_groups, scope_index, store_groups
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, LeaseGuardedTarget, Waiting
 from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
 from provisioning.engine.owners import LinkIndex
+from provisioning.engine.pipeline import Pipeline
 from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import QUARANTINE, Quarantine
@@ -189,37 +190,43 @@ class SyncEngine:
         seen: set[str] = set()
         new_users_link: str | None = None
         page: DeltaPage[UserChange] | None = first
-        while page is not None:
-            self.progress.objects_read(len(page.items))
-            cycle.pages += 1
-            cycle.objects_read += len(page.items)
-            if page.items:
-                index = index or await scope_index(self.state, current, groups)
-                changes = last_per_user(page.items)
-                seen.update(i for i in changes if i in dirty)  # only what the end needs: memory stays flat
-                held += await self._process(run, index, changes, dirty)
-            cycle.operations_done = run.done()
-            if page.next_link and not run.dry_run:
-                await self.state.upsert_cycle(cycle)  # progress for GET /api/status
-            if page.delta_link:
-                new_users_link = page.delta_link
-            elif page.next_link and run.elapsed() > self.options.time_budget_seconds:
-                if run.dry_run:  # a preview is bounded too; it saves no checkpoint
-                    cycle.status, cycle.detail = (
-                        CycleStatus.STOPPED,
-                        "at the time budget: the plan shown is partial",
-                    )
+        async with Pipeline() as pipeline:  # page N+1 is read and planned while page N is applied
+            while page is not None:
+                pipeline.read_ahead(pages if page.next_link else None)
+                self.progress.objects_read(len(page.items))
+                cycle.pages += 1
+                cycle.objects_read += len(page.items)
+                if page.items:
+                    index = index or await scope_index(self.state, current, groups)
+                    changes = last_per_user(page.items)
+                    seen.update(i for i in changes if i in dirty)  # what the end needs: memory stays flat
+                    held += await self._process(run, index, changes, dirty, pipeline)
+                if page.next_link and not run.dry_run:
+                    cycle.operations_done = run.done()
+                    await self.state.upsert_cycle(cycle)  # progress for GET /api/status
+                if page.delta_link:
+                    new_users_link = page.delta_link
+                elif page.next_link and run.elapsed() > self.options.time_budget_seconds:
+                    await pipeline.drain()  # the checkpoint covers only work that is recorded
+                    if run.dry_run:  # a preview is bounded too; it saves no checkpoint
+                        cycle.status, cycle.detail = (
+                            CycleStatus.STOPPED,
+                            "at the time budget: the plan shown is partial",
+                        )
+                        return
+                    await save_checkpoint(self.state, page.next_link, held, self.clock, mapping=fingerprint)
+                    cycle.status = CycleStatus.STOPPED
+                    cycle.detail = "at the time budget: the next cycle resumes from a checkpoint"
                     return
-                await save_checkpoint(self.state, page.next_link, held, self.clock, mapping=fingerprint)
-                cycle.status = CycleStatus.STOPPED
-                cycle.detail = "at the time budget: the next cycle resumes from a checkpoint"
-                return
-            page = await anext(pages, None)
+                page = await pipeline.next_page()
+            await pipeline.drain()
 
         rest = dirty - seen
         if rest:
             index = index or await scope_index(self.state, current, groups)
-            held += await self._process(run, index, dict.fromkeys(sorted(rest)), dirty)
+            async with Pipeline() as pipeline:
+                held += await self._process(run, index, dict.fromkeys(sorted(rest)), dirty, pipeline)
+                await pipeline.drain()
         if held:
             index = index or await scope_index(self.state, current, groups)
             await self._deprovision(run, index, held)
@@ -239,9 +246,15 @@ class SyncEngine:
         cycle.status = run.finished()
 
     async def _process(
-        self, run: CycleRun, index: AssignmentIndex, changes: Mapping[str, UserChange | None], dirty: set[str]
+        self,
+        run: CycleRun,
+        index: AssignmentIndex,
+        changes: Mapping[str, UserChange | None],
+        dirty: set[str],
+        pipeline: Pipeline,
     ) -> list[Held]:
-        """Plan a batch; apply creates and updates now; hand back disables and deletes for the end."""
+        """Plan a batch; start its creates and updates once the batch before is applied and
+        recorded; hand back disables and deletes for the end."""
         relevant = [
             i
             for i, c in changes.items()
@@ -284,7 +297,7 @@ class SyncEngine:
             run.result.planned.extend(operations)
             await self.recorder.record_dry_run(run, operations)
             return held
-        await self.apply(run, operations, links, refreshed=refreshed, snapshots=snapshots)
+        await pipeline.then(self.apply(run, operations, links, refreshed=refreshed, snapshots=snapshots))
         return held
 
     async def _deprovision(self, run: CycleRun, index: AssignmentIndex, held: list[Held]) -> None:

@@ -1,0 +1,68 @@
+"""Pages overlap: page N+1 is read (and planned) while page N's operations run, so GoTo's queue does
+not run dry at each page boundary; pages are still applied one after another, and a checkpoint
+covers only recorded work (tests/engine/test_cycle_crash_matrix.py kills the run at every store
+call with this on)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from provisioning.engine.apply import TargetUser
+from provisioning.model import DeltaPage, UserChange
+from tests.engine.conftest import Bench
+
+
+def instrument(bench: Bench, monkeypatch: pytest.MonkeyPatch, events: list[str]) -> None:
+    real_delta = bench.source.iter_users_delta
+    real_create = bench.target.create_user
+
+    async def delta(*, link: str | None, select: Sequence[str]) -> AsyncIterator[DeltaPage[UserChange]]:
+        n = 0
+        async for page in real_delta(link=link, select=select):
+            n += 1
+            events.append(f"read {n}")
+            yield page
+
+    async def create(values: Mapping[str, Any]) -> TargetUser:
+        events.append(f"create {values['userName']}")
+        await asyncio.sleep(0.02)  # GoTo's answer takes a while
+        created = await real_create(values)
+        events.append(f"created {values['userName']}")
+        return created
+
+    monkeypatch.setattr(bench.source, "iter_users_delta", delta)
+    monkeypatch.setattr(bench.target, "create_user", create)
+
+
+async def test_the_next_page_is_read_while_this_one_is_applied(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench.seed(9)  # pages of three users
+    events: list[str] = []
+    instrument(bench, monkeypatch, events)
+    result = await bench.cycle()
+    assert result.counts.to_dict() == {"create/success": 9}
+    first_page = [e for e in events if e.startswith("created")][:3]
+    assert events.index("read 2") < events.index(first_page[-1])  # read before page 1 was done
+
+
+async def test_pages_are_applied_in_order_one_at_a_time(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = bench.seed(9)
+    events: list[str] = []
+    instrument(bench, monkeypatch, events)
+    await bench.cycle()
+    names = [bench.source.users[i]["userPrincipalName"] for i in ids]
+    created = [e.split(" ", 1)[1] for e in events if e.startswith("created ")]
+    started = [e.split(" ", 1)[1] for e in events if e.startswith("create ")]
+    assert sorted(created) == sorted(names)
+    # no operation of a page starts before every operation of the page before has finished
+    for page in range(1, 3):
+        before = set(started[: 3 * page])
+        first_of_next = events.index(f"create {started[3 * page]}")
+        assert all(events.index(f"created {name}") < first_of_next for name in before)
