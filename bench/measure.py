@@ -79,6 +79,7 @@ class Measured:
     rss_peak_mb: float
     rss_samples: list[tuple[int, float]] = field(default_factory=list)
     goto_times: list[float] = field(default_factory=list)  # seconds since the cycle started
+    timeline: list[tuple[float, str]] = field(default_factory=list)  # (seconds, kind) per answer
 
     @property
     def goto_window_s(self) -> float:
@@ -93,6 +94,16 @@ class Measured:
     def pauses(self) -> list[float]:
         gaps = [b - a for a, b in zip(self.goto_times, self.goto_times[1:], strict=False)]
         return [g for g in gaps if g > PAUSE_SECONDS]
+
+    def waits(self) -> dict[str, float]:
+        """Seconds from the previous answer (of any kind) to each answer, summed per kind: where a
+        mostly sequential cycle (a dry run) spends its wall time, product CPU included."""
+        totals: dict[str, float] = {}
+        previous = 0.0
+        for moment, kind in self.timeline:
+            totals[kind] = totals.get(kind, 0.0) + moment - previous
+            previous = moment
+        return totals
 
     def first_goto_s(self) -> float | None:
         return self.goto_times[0] if self.goto_times else None
@@ -112,6 +123,7 @@ async def run_cycle(env: dict[str, str], *, dry_run: bool = False) -> Measured:
     settings = load_settings(env)
     calls: Counter[str] = Counter()
     goto_times: list[float] = []
+    timeline: list[tuple[float, str]] = []
     pages = _Pages()
     reset_peak_rss()
     rss_before = rss_mb()
@@ -119,8 +131,10 @@ async def run_cycle(env: dict[str, str], *, dry_run: bool = False) -> Measured:
 
     def observe(kind: str) -> None:
         calls[kind] += 1
+        now = time.perf_counter() - t0
+        timeline.append((now, kind))
         if kind == "goto":
-            goto_times.append(time.perf_counter() - t0)
+            goto_times.append(now)
 
     async with open_services(settings, observe_call=observe) as services:
         engine = services.engine(settings, progress=pages)
@@ -137,4 +151,5 @@ async def run_cycle(env: dict[str, str], *, dry_run: bool = False) -> Measured:
         rss_peak_mb=peak_rss_mb(),
         rss_samples=pages.samples,
         goto_times=goto_times,
+        timeline=timeline,
     )

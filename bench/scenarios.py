@@ -103,6 +103,10 @@ def rate_row(
     )
 
 
+def _waits(m: Measured) -> str:
+    return ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in sorted(m.waits().items()))
+
+
 def _records(m: Measured) -> int:
     """Objects the cycle wrote an audit record for (every count is one processed object)."""
     return sum(m.counts.values())
@@ -243,7 +247,8 @@ def planning_row(users: int, tables: str) -> Row:
             f"({m.rss_peak_mb - m.rss_before_mb:+.0f} MB over {m.rss_before_mb:.0f} MB before the cycle); "
             f"second half of the pages {second_half_mb:+.0f} MB ({'flat' if flat else 'growing'}); "
             f"{sum(m.counts.values()):,} planned, {m.calls.get('graph', 0)} Graph, "
-            f"{m.calls.get('tables', 0):,} Table calls, {counters['goto']} GoTo; status {m.status}"
+            f"{m.calls.get('tables', 0):,} Table calls, {counters['goto']} GoTo; "
+            f"wall up to each answer: {_waits(m)}; status {m.status}"
             + (f", stopped after {read:,} of {users:,} users at the time budget" if read < users else "")
         ),
         met=m.cpu_s < 5.0 and m.rss_peak_mb < 300.0 and flat and counters["goto"] == 0 and read >= users,
