@@ -20,7 +20,9 @@ from croniter import croniter
 from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
 from provisioning.config import Settings
 from provisioning.engine.checkpoint import MAPPING
-from provisioning.engine.cycle import HELD_REASONS, QUARANTINE, QUARANTINE_RETRY_HOURS, STAGED
+from provisioning.engine.decisions import HELD_REASONS, QUARANTINE_RETRY_HOURS
+from provisioning.engine.quarantine import QUARANTINE
+from provisioning.engine.staged import STAGED
 from provisioning.mapping.file import MappingFileError, load_mappings
 from provisioning.model import CycleRecord, CycleStatus
 from provisioning.redaction import redact

@@ -5,16 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from provisioning.engine.checkpoint import CHECKPOINT, PENDING
 from provisioning.engine.cycle import (
-    CHECKPOINT,
     GROUPS_WATERMARK,
-    PENDING,
-    QUARANTINE,
-    STAGED,
-    STAGED_DECISION,
     USERS_WATERMARK,
     SyncEngine,
 )
+from provisioning.engine.quarantine import QUARANTINE
+from provisioning.engine.staged import STAGED, STAGED_DECISION
 
 
 async def restart(engine: SyncEngine, *, reset_links: bool = False) -> dict[str, Any]:

@@ -19,9 +19,7 @@ from typing import Any
 
 from provisioning.engine.apply import Outcome, UserTarget, apply_operations, finished_outcomes
 from provisioning.engine.checkpoint import (
-    CHECKPOINT,
     MAPPING_CHANGED,
-    PENDING,
     clear_checkpoint,
     load_checkpoint,
     mapping_changed,
@@ -30,8 +28,6 @@ from provisioning.engine.checkpoint import (
     save_checkpoint,
 )
 from provisioning.engine.decisions import (
-    HELD_REASONS,
-    QUARANTINE_RETRY_HOURS,
     assignment_dirty,
     deletion_guard,
     last_per_user,
@@ -44,17 +40,17 @@ from provisioning.engine.owners import LinkIndex
 from provisioning.engine.pipeline import Pipeline
 from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
-from provisioning.engine.quarantine import QUARANTINE, Quarantine
-from provisioning.engine.records import Held, Recorder, held_row, staged_record, unmappable
+from provisioning.engine.quarantine import Quarantine
+from provisioning.engine.records import Held, Recorder, unmappable
 from provisioning.engine.run import CycleResult, CycleRun
 from provisioning.engine.scope import AssignmentIndex, decide_scope
-from provisioning.engine.staged import STAGED, STAGED_DECISION, StagedDeprovisions
+from provisioning.engine.staged import StagedDeprovisions
 from provisioning.errors import (
     LeaseHeldError,
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.mapping.expressions import ExpressionError
-from provisioning.model import AuditStatus, CycleStatus, DeltaPage, Link, UserChange
+from provisioning.model import CycleStatus, DeltaPage, Link, UserChange
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
@@ -313,20 +309,7 @@ class SyncEngine:
             await self.recorder.record_dry_run(run, operations, note=guard[1] if guard else None)
             return
         if guard is not None:
-            reason, detail = guard
-            await self.state.add_held_operations(STAGED, [held_row(h) for h in held])
-            records = [staged_record(run.cycle, op, detail) for op in operations]
-            run.counts.add("stagedDelete", AuditStatus.SKIPPED, len(records))
-            await self.state.add_audit_records(records)
-            await self.quarantine.enter(reason, detail)
-            deletes = sum(1 for op in operations if op.action is Action.DELETE)
-            staged = {
-                "reason": reason,
-                "detail": detail,
-                "disables": len(operations) - deletes,
-                "deletes": deletes,
-            }
-            await self.quarantine.tell("staged_deletes", staged)
+            await self.staged.stage(run, held, *guard)
             return
         self.progress.operations_planned(len(operations))
         links = {h.operation.source_id: h.link for h in held if h.link is not None}
@@ -417,22 +400,3 @@ class SyncEngine:
     def recorded(self, run: CycleRun) -> AbstractAsyncContextManager[CycleRun]:
         """On record from its start (a crash leaves a `running` row) to its end, whatever ends it."""
         return recorded(run, self.state, self.quarantine, self.request_counts)
-
-
-__all__ = [  # the constants are read by admin actions and status
-    "CHECKPOINT",
-    "GROUPS_WATERMARK",
-    "HELD_REASONS",
-    "PENDING",
-    "QUARANTINE",
-    "QUARANTINE_RETRY_HOURS",
-    "STAGED",
-    "STAGED_DECISION",
-    "USERS_WATERMARK",
-    "CycleResult",
-    "EngineOptions",
-    "Progress",
-    "Source",
-    "StateStore",
-    "SyncEngine",
-]

@@ -7,10 +7,11 @@ Applied work is recognised from the links, so an approval cut by the budget goes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from provisioning.engine.plan import Operation
-from provisioning.engine.records import load_held, rejected_record
+from provisioning.engine.plan import Action, Operation
+from provisioning.engine.records import Held, held_row, load_held, rejected_record, staged_record
 from provisioning.engine.run import CycleResult, CycleRun
 from provisioning.model import AuditStatus, CycleStatus
 
@@ -30,6 +31,24 @@ class StagedDeprovisions:
 
     async def list(self) -> list[Operation]:
         return [h.operation for h in await load_held(self.state, STAGED)]
+
+    async def stage(self, run: CycleRun, held: Sequence[Held], reason: str, detail: str) -> None:
+        """Hold a cycle's deprovisions for an admin (the deletion guard said no): staged rows,
+        `stagedDelete` records, the quarantine, and one mail saying how many of each."""
+        operations = [h.operation for h in held]
+        await self.state.add_held_operations(STAGED, [held_row(h) for h in held])
+        records = [staged_record(run.cycle, op, detail) for op in operations]
+        run.counts.add("stagedDelete", AuditStatus.SKIPPED, len(records))
+        await self.state.add_audit_records(records)
+        await self.engine.quarantine.enter(reason, detail)
+        deletes = sum(1 for op in operations if op.action is Action.DELETE)
+        summary = {
+            "reason": reason,
+            "detail": detail,
+            "disables": len(operations) - deletes,
+            "deletes": deletes,
+        }
+        await self.engine.quarantine.tell("staged_deletes", summary)
 
     async def request_approval(self, *, initiated_by: str = "admin") -> dict[str, Any]:
         staged = len(await self.state.list_held_operations(STAGED))

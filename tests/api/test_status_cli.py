@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from provisioning.api.status import build_status
 from provisioning.cli.commands import status_command
 from provisioning.config import Settings
-from provisioning.engine.cycle import QUARANTINE
+from provisioning.engine.quarantine import QUARANTINE
 from provisioning.state.tables import TableState
 from tests.fixtures.retries import record_failures
 from tests.state.test_audit_log_support import BASE, cycle, guid

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from provisioning.api.status import build_status
 from provisioning.config import Settings, load_settings
-from provisioning.engine.cycle import QUARANTINE
+from provisioning.engine.quarantine import QUARANTINE
 from provisioning.state.tables import TableState
 from sandbox.world import World
 from tests.e2e.conftest import Harness

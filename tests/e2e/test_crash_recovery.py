@@ -1,7 +1,7 @@
-"""Crash test: an initial cycle of 150 users (two Graph pages), then an incremental cycle with every kind of change, are
-stopped at every k-th external call (Graph, GoTo, Tables) — by an injected exception, and separately
-by killing the process. After each kill one rerun must leave GoTo exactly right: no duplicate, no
-lost change, and an audit record for every applied action."""
+"""Crash test: an initial cycle of 150 users (two Graph pages), then an incremental cycle with every
+kind of change, are stopped at every k-th external call (Graph, GoTo, Tables) — by an injected
+exception, and separately by killing the process. After each kill one rerun must leave GoTo exactly
+right: no duplicate, no lost change, and an audit record for every applied action."""
 
 from __future__ import annotations
 
