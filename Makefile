@@ -41,7 +41,7 @@ typecheck: $(PIP_STAMP)
 	$(VENV)/bin/mypy
 
 test: install lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 infra-check: $(PIP_STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest -q tests/infra
