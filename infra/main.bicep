@@ -63,7 +63,7 @@ param gotoRateLimitPerSecond string = '10'
 @description('GOTO_MAX_CONCURRENCY: the most GoTo requests in flight; within it the app keeps rate x measured latency in flight.')
 @minValue(1)
 @maxValue(256)
-param gotoMaxConcurrency int = 64
+param gotoMaxConcurrency int = 32
 
 @description('STATE_TABLE_PREFIX: prefix of the state tables (letters and digits, starting with a letter); empty = gotoprov.')
 @maxLength(40)

@@ -8,9 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-from scim2_models import Error
-
 from provisioning.target.dialect import ScimDialect
 from provisioning.target.paths import get_ci
 
@@ -79,6 +76,10 @@ def parse_error(body: bytes | str | None) -> ErrorInfo:
         return ErrorInfo(detail=text.strip()[:_DETAIL_LIMIT] or None)
     if not isinstance(data, dict):
         return ErrorInfo(detail=text.strip()[:_DETAIL_LIMIT] or None)
+    # imported here: scim2-models costs 0.5 s at import, on every CLI start and cold start
+    from pydantic import ValidationError
+    from scim2_models import Error
+
     try:
         error = Error.model_validate(data)
         if error.detail is not None or error.scim_type is not None:
