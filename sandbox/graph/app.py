@@ -114,7 +114,7 @@ class GraphApp:
         except (NotFound, MethodNotAllowed) as exc:
             route_error = exc
             key = f"{request.method} {request.path}"
-        self.counters.add(key)
+        self.counters.add(key, request.query_string.decode("latin-1"))
 
         fault = self.faults.draw()
         latency = self.faults.config.latency_ms
