@@ -11,7 +11,7 @@ quarantine in quarantine.py, staged approvals in staged.py, the lease in lease.p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -293,7 +293,7 @@ class SyncEngine:
             run.result.planned.extend(operations)
             await self.recorder.record_dry_run(run, operations)
             return held
-        await pipeline.then(self.apply(run, operations, links, refreshed=refreshed, snapshots=snapshots))
+        await pipeline.then(self.send(run, operations, links, refreshed=refreshed, snapshots=snapshots))
         return held
 
     async def _deprovision(self, run: CycleRun, index: AssignmentIndex, held: list[Held]) -> None:
@@ -354,8 +354,22 @@ class SyncEngine:
         refreshed: Sequence[Link] = (),
         snapshots: Mapping[str, dict[str, Any] | None] | None = None,
     ) -> None:
-        """Apply under the run's lease, then record every outcome, also of work that was in flight
-        when something stopped the rest (a 401, a lost lease): what GoTo did is always on record."""
+        """Apply under the run's lease, then record every outcome."""
+        record = await self.send(run, operations, links, refreshed=refreshed, snapshots=snapshots)
+        await record
+
+    async def send(
+        self,
+        run: CycleRun,
+        operations: Sequence[Operation],
+        links: Mapping[str, Link | None],
+        *,
+        refreshed: Sequence[Link] = (),
+        snapshots: Mapping[str, dict[str, Any] | None] | None = None,
+    ) -> Coroutine[Any, Any, None]:
+        """Apply under the run's lease and hand back the recording of the outcomes, so a pipeline
+        may start the next page while this one is written down. Work that was in flight when
+        something stopped the rest (a 401, a lost lease) is recorded before the error is raised."""
         run.lease.check()
         run.owners = run.owners or LinkIndex(self.state)
         try:
@@ -376,7 +390,7 @@ class SyncEngine:
                 except Exception as unrecorded:  # never hide what stopped the run
                     log.warning("could not record %d finished operations: %s", len(finished), unrecorded)
             raise
-        await self.recorder.record(run, outcomes, links, refreshed=refreshed, snapshots=snapshots)
+        return self.recorder.record(run, outcomes, links, refreshed=refreshed, snapshots=snapshots)
 
     def lease(
         self, holder: str, *, busy_message: str, wait: float = 0.0, on_wait: Waiting | None = None

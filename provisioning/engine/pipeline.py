@@ -1,7 +1,8 @@
-"""Pages overlap: the next users-delta page is read while this one is planned and applied, and a
-page's operations start while the next page is planned, so GoTo's queue does not run dry at every
-page boundary. Order is kept where it matters: one page is applied (and recorded) at a time, in
-order, and `drain()` waits for the last, before a checkpoint or a watermark may move."""
+"""Pages overlap: the next users-delta page is read while this one is planned and applied, a page's
+operations start while the next page is planned, and a page is written down (audit records,
+links, retries) while the next one's operations run, so GoTo's queue does not wait at page
+boundaries. Order is kept where it matters: one page is applied at a time, pages are recorded one
+after another in order, and `drain()` waits for all of it before a checkpoint or a watermark."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from typing import Any, Self
 
 from provisioning.model import DeltaPage, UserChange
 
+Recording = Coroutine[Any, Any, None]
+
 
 class Pipeline:
-    """At most one page being read ahead and one page being applied, beside the planning."""
+    """At most one page read ahead, one page applied and one being recorded, beside the planning."""
 
     def __init__(self) -> None:
         self._reading: asyncio.Task[DeltaPage[UserChange] | None] | None = None
-        self._applying: asyncio.Task[None] | None = None
+        self._applying: asyncio.Task[Recording] | None = None
+        self._recording: asyncio.Task[None] | None = None
 
     def read_ahead(self, pages: AsyncIterator[DeltaPage[UserChange]] | None) -> None:
         """Start reading the next page now (None: this page is the last)."""
@@ -28,36 +32,57 @@ class Pipeline:
         reading, self._reading = self._reading, None
         return await reading if reading is not None else None
 
-    async def then(self, work: Coroutine[Any, Any, None]) -> None:
-        """Apply a page after the one before it is applied and recorded; raises what stopped that."""
+    async def then(self, work: Coroutine[Any, Any, Recording]) -> None:
+        """Apply a page once the page before is applied (its recording goes on meanwhile); `work`
+        applies and hands back its recording. Raises what stopped the page before."""
         try:
-            await self.drain()
+            await self._applied()
         except BaseException:
             work.close()
             raise
         self._applying = asyncio.ensure_future(work)
 
-    async def drain(self) -> None:
-        """Wait for the page being applied; its failure (a 401, a lost lease) is raised here."""
+    async def _applied(self) -> None:
+        """Wait for the page being applied, then record it after the pages before it."""
         applying, self._applying = self._applying, None
-        if applying is not None:
-            await applying
+        if applying is None:
+            return
+        record = await applying
+        before = self._recording
+
+        async def in_order() -> None:
+            if before is not None:
+                try:
+                    await before
+                except BaseException:
+                    # what GoTo did for this page goes on record if it still can; the first error wins
+                    with contextlib.suppress(Exception):
+                        await record
+                    raise
+            await record
+
+        self._recording = asyncio.ensure_future(in_order())
+
+    async def drain(self) -> None:
+        """Everything applied and recorded; a failure (a 401, a lost lease, storage) is raised here."""
+        await self._applied()
+        recording, self._recording = self._recording, None
+        if recording is not None:
+            await recording
 
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        """On the way out (also on an error): let the page being applied finish and be recorded,
-        and stop reading ahead. An error raised by the body wins over one of the page."""
+        """On the way out (also on an error): stop reading ahead, let the page being applied finish
+        and everything applied be recorded. An error raised by the body wins over one of a page."""
         reading, self._reading = self._reading, None
         if reading is not None:
             reading.cancel()
             with contextlib.suppress(BaseException):
                 await reading
-        applying, self._applying = self._applying, None
-        if applying is not None:
-            if exc[0] is None:
-                await applying
-            else:
-                with contextlib.suppress(BaseException):
-                    await applying
+        if exc[0] is None:
+            await self.drain()
+            return
+        with contextlib.suppress(BaseException):
+            await self.drain()

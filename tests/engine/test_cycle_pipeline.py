@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from provisioning.engine.apply import TargetUser
-from provisioning.model import DeltaPage, UserChange
+from provisioning.model import AuditRecord, DeltaPage, UserChange
 from tests.engine.conftest import Bench
 
 
@@ -66,3 +66,26 @@ async def test_pages_are_applied_in_order_one_at_a_time(
         before = set(started[: 3 * page])
         first_of_next = events.index(f"create {started[3 * page]}")
         assert all(events.index(f"created {name}") < first_of_next for name in before)
+
+
+async def test_a_page_is_recorded_while_the_next_ones_operations_run(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = bench.seed(9)
+    events: list[str] = []
+    instrument(bench, monkeypatch, events)
+    real_add = bench.state.add_audit_records
+
+    async def slow_add(records: Sequence[AuditRecord]) -> None:
+        events.append(f"recording {len(records)}")
+        await asyncio.sleep(0.05)  # Table Storage takes a while too
+        await real_add(records)
+        events.append("recorded")
+
+    monkeypatch.setattr(bench.state, "add_audit_records", slow_add)
+    result = await bench.cycle()
+    assert result.counts.to_dict() == {"create/success": 9}
+    second_page_first = f"create {bench.source.users[ids[3]]['userPrincipalName']}"
+    first_recording_done = events.index("recorded")
+    assert events.index(second_page_first) < first_recording_done  # not waiting for the records
+    assert len(await bench.state.list_audit_records(result.cycle.id)) == 9  # and every one is there
