@@ -45,6 +45,7 @@ from provisioning.engine.records import Held, Recorder, unmappable
 from provisioning.engine.run import CycleResult, CycleRun
 from provisioning.engine.scope import AssignmentIndex, decide_scope
 from provisioning.engine.staged import StagedDeprovisions
+from provisioning.engine.unique import unique_rows, with_unique_values
 from provisioning.errors import (
     LeaseHeldError,
 )
@@ -100,6 +101,7 @@ class SyncEngine:
         self.request_counts = request_counts
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.select = mapping.graph_select()
+        self.unique = unique_rows(mapping)
         self.scoping = mapping.in_scope if mapping.filters is not None else None
         self.recorder = Recorder(state)
         self.quarantine = Quarantine(state, self.clock, notify)
@@ -273,6 +275,8 @@ class SyncEngine:
                 continue
             try:
                 op = self.plan(candidate)
+                if op is not None and self.unique and candidate.source is not None:
+                    op = await with_unique_values(op, candidate.source, self.unique, self.target)
             except ExpressionError as exc:
                 name = (candidate.source or {}).get("displayName")
                 failed.append(unmappable(user_id, name if isinstance(name, str) else None, link, exc))

@@ -16,6 +16,7 @@ from provisioning.engine.lease import NoLease
 from provisioning.engine.plan import Action, Operation
 from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
+from provisioning.engine.unique import with_unique_values
 from provisioning.errors import InputError, SourceNotFoundError
 from provisioning.model import AuditStatus, CycleStatus
 
@@ -124,6 +125,8 @@ class OnDemand:
         )
         matched = await self._match_step(candidate.link, dict(candidate.source or {}), result)
         op = engine.plan(candidate)
+        if op is not None and engine.unique and candidate.source is not None:
+            op = await with_unique_values(op, candidate.source, engine.unique, engine.target)
         result.operation = op
         if op is None:
             result.steps.append(
