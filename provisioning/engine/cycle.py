@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,15 +33,15 @@ from provisioning.engine.decisions import (
     skip_reason,
 )
 from provisioning.engine.groups import read_groups, scope_index, store_groups
-from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, LeaseGuardedTarget, Waiting
+from provisioning.engine.lease import Lease, LeaseGuardedTarget, Waiting
 from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
 from provisioning.engine.owners import LinkIndex
 from provisioning.engine.pipeline import Pipeline
-from provisioning.engine.plan import Action, Candidate, HardDeleteAction, Operation, plan_user
+from provisioning.engine.plan import Action, Candidate, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import Quarantine
 from provisioning.engine.records import Held, Recorder, unmappable
-from provisioning.engine.run import CycleResult, CycleRun
+from provisioning.engine.run import CycleResult, CycleRun, EngineOptions
 from provisioning.engine.scope import AssignmentIndex, decide_scope
 from provisioning.engine.staged import StagedDeprovisions
 from provisioning.engine.unique import unique_rows, with_unique_values
@@ -58,18 +57,6 @@ GROUPS_WATERMARK = "groups"
 log = logging.getLogger(__name__)
 BUSY = "another cycle or on-demand provisioning holds the lease"
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineOptions:
-    """The safety settings of a deployment (see provisioning.config.Settings)."""
-
-    provisioning_enabled: bool = True
-    deprovision_threshold: int = 500
-    skip_out_of_scope_deletions: bool = False
-    time_budget_seconds: float = 480.0
-    hard_delete_action: HardDeleteAction = "disable"  # "delete" also deletes GoTo meeting history
-    lease_ttl_seconds: float = LEASE_TTL_SECONDS  # tests shorten it; renewals come at a third of it
 
 
 class SyncEngine:

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Literal
 
 from provisioning.engine.apply import Claims
-from provisioning.engine.lease import Lease, NoLease
+from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, NoLease
 from provisioning.engine.owners import LinkIndex
-from provisioning.engine.plan import Operation
+from provisioning.engine.plan import HardDeleteAction, Operation
 from provisioning.model import AuditRecord, Counts, CycleRecord, CycleStatus
 
 SkipKind = Literal["off", "quarantined", "busy"]
@@ -84,3 +84,15 @@ class CycleRun:
         self.cycle.counts = Counts({key: n for key, n in sorted(self.counts.items()) if n})
         self.cycle.operations_done = self.done()
         self.result.failures = self.failures()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """The safety settings of a deployment (see provisioning.config.Settings)."""
+
+    provisioning_enabled: bool = True
+    deprovision_threshold: int = 500
+    skip_out_of_scope_deletions: bool = False
+    time_budget_seconds: float = 480.0
+    hard_delete_action: HardDeleteAction = "disable"  # "delete" also deletes GoTo meeting history
+    lease_ttl_seconds: float = LEASE_TTL_SECONDS  # tests shorten it; renewals come at a third of it
