@@ -28,6 +28,7 @@ from provisioning.engine.lease import LEASE_TTL_SECONDS
 from provisioning.engine.on_demand import OnDemand
 from provisioning.error_map import EXIT_CANNOT_RUN, EXIT_FAILED_OBJECTS, EXIT_OK, map_error
 from provisioning.errors import InputError
+from provisioning.mapping.file import load_mappings
 from provisioning.model import AuditRecord
 from provisioning.report import summary_dict
 from provisioning.service import open_services, open_state, run_sync, settle_staged
@@ -43,6 +44,7 @@ LOG_FORMATS = ("table", "json", "csv")
 
 def sync(*, dry_run: bool, as_json: bool) -> int:
     def run(settings: Settings) -> CycleResult:
+        load_mappings(settings.mappings_file)  # a broken file stops here: one line, no progress
         with CycleProgress() as progress:
             return asyncio.run(
                 run_sync(
