@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -160,22 +160,14 @@ class CycleStatus(StrEnum):
         return cls.FAILED, detail or text
 
 
-class CountKey(NamedTuple):
-    """One counter of a cycle: how many operations of `action` ended with `status`."""
-
-    action: str  # create | update | disable | delete | stagedDelete | other
-    status: str  # an AuditStatus value, or "planned" in a dry run
-
-    def __str__(self) -> str:
-        return f"{self.action}/{self.status}"
-
-
 class Counts(Counter[tuple[str, str]]):
-    """A cycle's counters, keyed by (action, status), as `counts["create", "success"]`;
+    """A cycle's counters, keyed by (action, status) with action one of create | update | disable |
+    delete | stagedDelete | other and status an AuditStatus value or "planned", as
+    `counts["create", "success"]`;
     "action/status" text only on the wire (rows, JSON)."""
 
     def add(self, action: str, status: str, n: int = 1) -> None:
-        self[CountKey(str(action), str(status))] += n
+        self[str(action), str(status)] += n  # str(): an enum member counts as its value
 
     def failures(self) -> int:
         return sum(n for (_, status), n in self.items() if status == AuditStatus.FAILURE)
