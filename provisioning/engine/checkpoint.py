@@ -41,9 +41,8 @@ async def mapping_changed(state: StateStore, fingerprint: str) -> bool:
 
 
 async def remember_mapping(state: StateStore, fingerprint: str, clock: Clock) -> None:
-    known = await state.get_control(MAPPING)
-    if known is None or known.get("Fingerprint") != fingerprint:
-        await state.set_control(MAPPING, {"Fingerprint": fingerprint, "Since": clock().isoformat()})
+    """After a complete read made with a mapping `mapping_changed` called new."""
+    await state.set_control(MAPPING, {"Fingerprint": fingerprint, "Since": clock().isoformat()})
 
 
 async def clear_checkpoint(state: StateStore) -> None:

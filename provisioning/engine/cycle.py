@@ -162,7 +162,8 @@ class SyncEngine:
         dirty |= await self.state.due_retries(now=self.clock())
         checkpoint, held = await load_checkpoint(self.state)
         fingerprint = self.mapping.fingerprint
-        remapped = await mapping_changed(self.state, fingerprint) and users_link is not None
+        new_mapping = await mapping_changed(self.state, fingerprint)  # read once; the lease is ours
+        remapped = new_mapping and users_link is not None
         resume = str(checkpoint["UsersLink"]) if checkpoint else None
         if remapped:  # every user is read again; the plan writes only values the new mapping changes
             cycle.kind, cycle.detail = "full", MAPPING_CHANGED
@@ -224,7 +225,8 @@ class SyncEngine:
         if groups.delta_link:
             await self.state.set_watermark(GROUPS_WATERMARK, groups.delta_link)
         if new_users_link:
-            await remember_mapping(self.state, fingerprint, self.clock)
+            if new_mapping:
+                await remember_mapping(self.state, fingerprint, self.clock)
             await self.state.set_watermark(USERS_WATERMARK, new_users_link)
         if checkpoint:
             await clear_checkpoint(self.state)
