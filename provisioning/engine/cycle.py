@@ -263,9 +263,7 @@ class SyncEngine:
             if candidate is None:
                 continue
             try:
-                op = self.plan(candidate)
-                if op is not None and self.unique and candidate.source is not None:
-                    op = await with_unique_values(op, candidate.source, self.unique, self.target)
+                op = await self.plan(candidate)
             except ExpressionError as exc:
                 name = (candidate.source or {}).get("displayName")
                 failed.append(unmappable(user_id, name if isinstance(name, str) else None, link, exc))
@@ -311,13 +309,18 @@ class SyncEngine:
 
     # the parts on-demand provisioning and staged approvals share -----------------------------------
 
-    def plan(self, candidate: Candidate) -> Operation | None:
-        return plan_user(
+    async def plan(self, candidate: Candidate) -> Operation | None:
+        """The planner's operation; a create's SelectUniqueValue rows then ask GoTo (unique.py).
+        ExpressionError: the mapping cannot be evaluated for this user."""
+        op = plan_user(
             candidate,
             self.mapping,
             skip_out_of_scope_deletions=self.options.skip_out_of_scope_deletions,
             hard_delete_action=self.options.hard_delete_action,
         )
+        if op is None or candidate.source is None:
+            return op
+        return await with_unique_values(op, candidate.source, self.unique, self.target)
 
     async def candidate(
         self, user_id: str, change: UserChange | None, link: Link | None, index: AssignmentIndex

@@ -16,7 +16,6 @@ from provisioning.engine.lease import NoLease
 from provisioning.engine.plan import Action, Operation
 from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
-from provisioning.engine.unique import with_unique_values
 from provisioning.errors import InputError, SourceNotFoundError
 from provisioning.model import AuditStatus, CycleStatus
 
@@ -124,9 +123,7 @@ class OnDemand:
             )
         )
         matched = await self._match_step(candidate.link, dict(candidate.source or {}), result)
-        op = engine.plan(candidate)
-        if op is not None and engine.unique and candidate.source is not None:
-            op = await with_unique_values(op, candidate.source, engine.unique, engine.target)
+        op = await engine.plan(candidate)
         result.operation = op
         if op is None:
             result.steps.append(
