@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, aclosing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -151,7 +151,9 @@ class SyncEngine:
     async def _run(self, run: CycleRun, users_link: str | None) -> None:
         cycle = run.cycle
         # a first cycle on empty state has no link to read: one call instead of one per user
-        run.links_stored = users_link is not None or await anext(self.state.list_links(), None) is not None
+        if users_link is None:
+            async with aclosing(self.state.list_links()) as links:
+                run.links_stored = await anext(links, None) is not None
         previous = await self.state.list_assignments()
         current = [
             a for a in await self.source.list_assignments(self.sp_id) if a.principal_type in ("User", "Group")

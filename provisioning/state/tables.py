@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,7 +105,7 @@ class TableState(TableSet):
         found = await asyncio.gather(*(one(i) for i in set(source_ids)))
         return {link.source_id: link for link in found if link is not None}
 
-    async def list_links(self, *, object_type: ObjectType = ObjectType.USER) -> AsyncIterator[Link]:
+    async def list_links(self, *, object_type: ObjectType = ObjectType.USER) -> AsyncGenerator[Link, None]:
         query = self._t("links").query("PartitionKey eq @pk", parameters={"pk": object_type.value})
         async for entity in query:
             yield link_from_entity(entity)
