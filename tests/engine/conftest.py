@@ -4,7 +4,6 @@ what production does. A test that replays many cycles (the crash matrix) asks fo
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,9 +13,9 @@ import pytest
 
 from provisioning.engine.cycle import EngineOptions, SyncEngine
 from provisioning.engine.run import CycleResult
-from provisioning.state.memory import MemoryState
 from provisioning.state.tables import TableState
 from tests.engine.fakes import SP, FakeSource, FakeTarget
+from tests.fixtures.azurite import STORES, state_store
 
 
 @dataclass
@@ -70,13 +69,7 @@ class Bench:
         return ids
 
 
-@pytest.fixture(params=["memory", "azurite"])
-async def bench(request: pytest.FixtureRequest) -> AsyncIterator[Bench]:
-    prefix = "e" + uuid.uuid4().hex[:10]
-    if request.param == "azurite":
-        connection_string = request.getfixturevalue("tables_connection_string")
-        state: TableState = TableState.from_connection_string(connection_string, prefix=prefix)
-    else:
-        state = MemoryState(prefix=prefix)
-    async with state as opened:
+@pytest.fixture(params=STORES)
+async def bench(request: pytest.FixtureRequest, table_prefix: str) -> AsyncIterator[Bench]:
+    async with state_store(request, request.param, prefix=table_prefix) as opened:
         yield Bench(opened)

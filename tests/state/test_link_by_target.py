@@ -3,24 +3,8 @@ The same scenario on Table Storage (Azurite) and on MemoryState, as in test_stor
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from provisioning.model import Link, ObjectType
-from provisioning.state.memory import MemoryState
 from provisioning.state.tables import TableState
-
-
-@pytest.fixture(params=["azurite", "memory"])
-async def state(request: pytest.FixtureRequest, table_prefix: str) -> AsyncIterator[TableState]:
-    if request.param == "azurite":
-        cs = request.getfixturevalue("tables_connection_string")
-        opened: TableState = TableState.from_connection_string(cs, prefix=table_prefix)
-    else:
-        opened = MemoryState(prefix=table_prefix)
-    async with opened as s:
-        yield s
 
 
 async def test_the_link_holding_a_goto_account_is_found_by_its_target_id(state: TableState) -> None:

@@ -5,7 +5,6 @@ tests that use it test what production does."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,22 +13,10 @@ from azure.data.tables import EdmType, EntityProperty
 from provisioning.engine.decisions import RETRY_LADDER_HOURS
 from provisioning.model import Assignment, AuditRecord, AuditStatus, Counts, CycleRecord, CycleStatus, Link
 from provisioning.state.audit_log import AuditQuery
-from provisioning.state.memory import MemoryState
 from provisioning.state.tables import TableState
 from tests.fixtures.retries import record_failures
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["azurite", "memory"])
-async def state(request: pytest.FixtureRequest, table_prefix: str) -> AsyncIterator[TableState]:
-    if request.param == "azurite":
-        cs = request.getfixturevalue("tables_connection_string")
-        opened: TableState = TableState.from_connection_string(cs, prefix=table_prefix)
-    else:
-        opened = MemoryState(prefix=table_prefix)
-    async with opened as s:
-        yield s
 
 
 async def test_links(state: TableState) -> None:
