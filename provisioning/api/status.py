@@ -20,6 +20,7 @@ from croniter import croniter
 from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
 from provisioning.config import Settings
 from provisioning.engine.checkpoint import MAPPING
+from provisioning.engine.cycle import USERS_WATERMARK
 from provisioning.engine.decisions import HELD_REASONS, QUARANTINE_RETRY_HOURS
 from provisioning.engine.quarantine import QUARANTINE
 from provisioning.engine.staged import STAGED
@@ -205,24 +206,31 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
         "quarantine": _quarantine_dict(quarantine),
         "stagedDeprovisions": len(staged),
         "retries": _retries_dict(retries),
-        "mappings": _mappings_dict(settings, await state.get_control(MAPPING)),
+        "mappings": _mappings_dict(
+            settings,
+            await state.get_control(MAPPING),
+            read_before=await state.get_watermark(USERS_WATERMARK) is not None,
+        ),
     }
 
 
-def _mappings_dict(settings: Settings, known: Mapping[str, Any] | None) -> dict[str, Any]:
+def _mappings_dict(
+    settings: Settings, known: Mapping[str, Any] | None, *, read_before: bool
+) -> dict[str, Any]:
     """Which mapping cycles use, whether it can be used (a broken file stops every cycle: say why),
-    and whether the last complete read was made with it (else the next cycle is a full one)."""
+    and whether the next cycle is a full one: as the engine decides it (engine/checkpoint.py), when
+    users were read before with another mapping, or before the mapping was kept."""
     applied = None if known is None else known.get("Fingerprint")
     try:
         mapping = load_mappings(settings.mappings_file)
     except MappingFileError as exc:
-        problems = [str(p) for p in exc.errors]
         return {
             "file": exc.origin,
             "ok": False,
-            "problems": problems,
+            "problems": [str(p) for p in exc.errors],
             "fingerprint": None,
             "applied": applied,
+            "fullCycleNext": False,  # no cycle runs on a broken file
         }
     fingerprint = mapping.users.fingerprint
     return {
@@ -231,7 +239,7 @@ def _mappings_dict(settings: Settings, known: Mapping[str, Any] | None) -> dict[
         "problems": [],
         "fingerprint": fingerprint,
         "applied": applied,
-        "fullCycleNext": applied is not None and applied != fingerprint,
+        "fullCycleNext": read_before and applied != fingerprint,
     }
 
 

@@ -40,6 +40,7 @@ async def test_a_changed_file_means_the_next_cycle_is_full(tmp_path: Path) -> No
     changed = tmp_path / "m.yaml"
     changed.write_text(GOOD, encoding="utf-8")
     async with MemoryState() as state:
+        await state.set_watermark("users", "https://graph/delta?token=1")  # users were read before
         await state.set_control(MAPPING, {"Fingerprint": load_default().users.fingerprint})
         default = await build_status(state=state, settings=Settings(service_principal_id="x"), now=NOW)
         assert default["mappings"]["ok"] is True and default["mappings"]["fullCycleNext"] is False
@@ -48,3 +49,12 @@ async def test_a_changed_file_means_the_next_cycle_is_full(tmp_path: Path) -> No
         status = await build_status(state=state, settings=settings, now=NOW)
     assert status["mappings"]["fullCycleNext"] is True and status["mappings"]["file"] == str(changed)
     assert "the next cycle is a full one" in "\n".join(render_status(status))
+
+
+async def test_a_deployment_that_read_users_before_mappings_were_kept_gets_a_full_cycle() -> None:
+    async with MemoryState() as state:
+        fresh = await build_status(state=state, settings=Settings(service_principal_id="x"), now=NOW)
+        await state.set_watermark("users", "https://graph/delta?token=1")
+        upgraded = await build_status(state=state, settings=Settings(service_principal_id="x"), now=NOW)
+    assert fresh["mappings"]["fullCycleNext"] is False  # the first cycle is an initial one anyway
+    assert upgraded["mappings"]["applied"] is None and upgraded["mappings"]["fullCycleNext"] is True
