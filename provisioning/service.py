@@ -289,15 +289,17 @@ async def run_sync(
     initiated_by: str = "timer",
     lease_wait: float = 0.0,
     on_lease_wait: Waiting | None = None,
+    mapping: UserMapping | None = None,
 ) -> CycleResult:
     """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run.
+    `mapping`: one the caller already loaded from MAPPINGS_FILE (else it is loaded here).
 
     `DRY_RUN=true` makes every cycle a dry run, whatever the caller asked. A recorded approval of
     staged deprovisions is applied by this run instead (SyncEngine.run_cycle).
     """
     dry_run = dry_run or settings.dry_run
     async with open_services(settings) as services:
-        engine = services.engine(settings, progress=progress)
+        engine = services.engine(settings, mapping=mapping, progress=progress)
         return await engine.run_cycle(
             dry_run=dry_run, initiated_by=initiated_by, lease_wait=lease_wait, on_lease_wait=on_lease_wait
         )

@@ -44,7 +44,7 @@ LOG_FORMATS = ("table", "json", "csv")
 
 def sync(*, dry_run: bool, as_json: bool) -> int:
     def run(settings: Settings) -> CycleResult:
-        load_mappings(settings.mappings_file)  # a broken file stops here: one line, no progress
+        mapping = load_mappings(settings.mappings_file).users  # a broken file stops here, no progress
         with CycleProgress() as progress:
             return asyncio.run(
                 run_sync(
@@ -54,6 +54,7 @@ def sync(*, dry_run: bool, as_json: bool) -> int:
                     initiated_by="cli",
                     lease_wait=CLI_LEASE_WAIT_SECONDS,
                     on_lease_wait=_tell_waiting,
+                    mapping=mapping,
                 )
             )
 
