@@ -96,6 +96,30 @@ param hardDeleteAction string = 'disable'
 @description('MAPPINGS_FILE: path of the reviewed mapping file inside the deployed package (e.g. mappings.yaml at the project root, shipped by azd deploy); empty = the built-in default mapping.')
 param mappingsFile string = ''
 
+@description('GROUP_MEMBER_CAP: members pushed to one GoTo group (1-1000; GoTo may cap a group at 100); a larger group is pushed truncated and reported.')
+@minValue(1)
+@maxValue(1000)
+param groupMemberCap int = 100
+
+@description('GROUP_DEPROVISION_ACTION: what a group unassigned from the app or deleted in Entra becomes in GoTo: delete (SCIM DELETE of the group; its users stay) or keep (left alone, no longer managed).')
+@allowed([
+  ''
+  'delete'
+  'keep'
+])
+param groupDeprovisionAction string = 'delete'
+
+@description('GOTO_ADMIN_BASE_URL: the GoTo Admin API (licenses); called only when the mapping file maps app roles to licenses.')
+param gotoAdminBaseUrl string = 'https://api.getgo.com/admin/rest/v1'
+
+@description('GOTO_LICENSE_ASSIGNMENT: how a license reaches an existing GoTo user: user (PUT accounts/{a}/users/{u} with licenseKeys) or license (POST/DELETE accounts/{a}/licenses/{key}/users).')
+@allowed([
+  ''
+  'user'
+  'license'
+])
+param gotoLicenseAssignment string = 'user'
+
 @description('CYCLE_TIME_BUDGET_SECONDS: a cycle stops cleanly after this long and resumes on the next tick (keep it under host.json functionTimeout, 600 s).')
 @minValue(60)
 @maxValue(590)
@@ -210,6 +234,10 @@ var appSettings = {
   CYCLE_TIME_BUDGET_SECONDS: string(cycleTimeBudgetSeconds)
   AUDIT_RETENTION_DAYS: string(auditRetentionDays)
   MAPPINGS_FILE: mappingsFile
+  GROUP_MEMBER_CAP: string(groupMemberCap)
+  GROUP_DEPROVISION_ACTION: empty(groupDeprovisionAction) ? 'delete' : groupDeprovisionAction
+  GOTO_ADMIN_BASE_URL: empty(gotoAdminBaseUrl) ? 'https://api.getgo.com/admin/rest/v1' : gotoAdminBaseUrl
+  GOTO_LICENSE_ASSIGNMENT: empty(gotoLicenseAssignment) ? 'user' : gotoLicenseAssignment
   NOTIFICATION_EMAIL: notificationEmail
   NOTIFICATION_FROM: notificationFrom
   SMTP_HOST: smtpHost

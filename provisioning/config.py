@@ -59,8 +59,11 @@ __all__ = [
 ]
 
 HardDeleteAction = Literal["disable", "delete"]
+GroupDeprovisionAction = Literal["delete", "keep"]
+LicenseAssignment = Literal["user", "license"]
 
 DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_GOTO_ADMIN_BASE_URL = "https://api.getgo.com/admin/rest/v1"
 DEFAULT_SYNC_SCHEDULE = "0 */10 * * * *"
 DEFAULT_STATE_TABLE_PREFIX = "gotoprov"
 DEFAULT_DEPROVISION_THRESHOLD = 500  # Entra's accidental-deletion default
@@ -80,6 +83,10 @@ MAX_CONCURRENCY_RANGE = (1, 256)
 DEFAULT_MAX_CONCURRENCY = (
     32  # 200 req/s at 80 ms needs ~25; more idle pooled connections cost CPU per request
 )
+# Members pushed to one GoTo group: GoTo documents 100 per request, and may cap a group's total at 100
+# (goto.md: not settled). The pushed ids are kept on the group's link, so 1,000 is the ceiling.
+DEFAULT_GROUP_MEMBER_CAP = 100
+GROUP_MEMBER_CAP_RANGE = (1, 1000)
 MAX_DEPROVISION_THRESHOLD = 10_000_000  # above any tenant; 0 holds every disable/delete
 AUDIT_RETENTION_RANGE = (1, 3650)  # days: up to ten years
 FLEX_DEFAULT_TIMEOUT_SECONDS = 30 * 60.0  # functionTimeout absent on Flex Consumption
@@ -112,6 +119,10 @@ SETTING_NAMES: tuple[str, ...] = (
     "CYCLE_TIME_BUDGET_SECONDS",
     "AUDIT_RETENTION_DAYS",
     "MAPPINGS_FILE",
+    "GROUP_MEMBER_CAP",
+    "GROUP_DEPROVISION_ACTION",
+    "GOTO_ADMIN_BASE_URL",
+    "GOTO_LICENSE_ASSIGNMENT",
     *NOTIFY_SETTING_NAMES,
     *(name for name in GOTO_AUTH_SETTING_NAMES if name not in ("GOTO_ACCESS_TOKEN", "GOTO_SCIM_BASE_URL")),
 )
@@ -154,6 +165,12 @@ class Settings:
     cycle_time_budget_seconds: float = DEFAULT_CYCLE_TIME_BUDGET_SECONDS
     audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS
     mappings_file: str | None = None  # the reviewed mapping file; None: the built-in default
+    group_member_cap: int = DEFAULT_GROUP_MEMBER_CAP  # a group over it is pushed truncated, and reported
+    group_deprovision_action: GroupDeprovisionAction = "delete"  # an unassigned/deleted group in GoTo
+    goto_admin_base_url: str = DEFAULT_GOTO_ADMIN_BASE_URL  # the Admin API (licenses)
+    # How a license reaches an existing user (goto.md: unsure): PUT the user's licenseKeys ("user"),
+    # or POST/DELETE the license's users ("license").
+    goto_license_assignment: LicenseAssignment = "user"
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     goto_auth: GoToAuthSettings | None = field(
         default=None, repr=False
@@ -222,6 +239,18 @@ _hard_delete_choice = choice("disable", "delete")
 
 def _hard_delete_action(value: str) -> HardDeleteAction:
     return "delete" if _hard_delete_choice(value) == "delete" else "disable"
+
+
+_group_choice = choice("delete", "keep")
+_assignment_choice = choice("user", "license")
+
+
+def _group_deprovision_action(value: str) -> GroupDeprovisionAction:
+    return "keep" if _group_choice(value) == "keep" else "delete"
+
+
+def _license_assignment(value: str) -> LicenseAssignment:
+    return "license" if _assignment_choice(value) == "license" else "user"
 
 
 def _read_budget(r: SettingsReader, host_json: Path) -> float:
@@ -294,6 +323,16 @@ def read_settings(r: SettingsReader, *, host_json: Path = HOST_JSON) -> Settings
             DEFAULT_AUDIT_RETENTION_DAYS,
         ),
         mappings_file=r.raw("MAPPINGS_FILE") or None,
+        group_member_cap=r.value(
+            "GROUP_MEMBER_CAP",
+            integer(*GROUP_MEMBER_CAP_RANGE, noun="a whole number of members"),
+            DEFAULT_GROUP_MEMBER_CAP,
+        ),
+        group_deprovision_action=r.value(
+            "GROUP_DEPROVISION_ACTION", _group_deprovision_action, "delete"
+        ),
+        goto_admin_base_url=r.value("GOTO_ADMIN_BASE_URL", url, DEFAULT_GOTO_ADMIN_BASE_URL),
+        goto_license_assignment=r.value("GOTO_LICENSE_ASSIGNMENT", _license_assignment, "user"),
         notifications=read_notification_settings(r),
         goto_auth=read_goto_auth_settings(r),
     )

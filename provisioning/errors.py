@@ -104,6 +104,10 @@ class BadRequestError(TargetError):
     """400: GoTo refused this object's data (e.g. unverified e-mail domain); skip the object, report it."""
 
 
+class LicenseSeatsError(TargetError):
+    """The GoTo license has no free seat for this user: a failure of that user, retried by the ladder."""
+
+
 class UnauthorizedError(TargetError):
     """401/403: credentials are bad or lack rights; stop the run (no other object can succeed)."""
 
