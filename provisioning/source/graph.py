@@ -25,6 +25,7 @@ from msgraph import GraphServiceClient
 from msgraph.generated.groups.delta.delta_request_builder import (
     DeltaRequestBuilder as GroupsDeltaRequestBuilder,
 )
+from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
 from msgraph.generated.groups.item.members.members_request_builder import MembersRequestBuilder
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.service_principals.item.app_role_assigned_to import (
@@ -142,6 +143,19 @@ class GraphSource:
         )
         try:
             body = await self._get(request, f"user {user_id}")
+        except SourceNotFoundError:
+            return None
+        return {k: v for k, v in body.items() if "@" not in k}
+
+    async def get_group(self, group_id: str, *, select: Sequence[str]) -> dict[str, Any] | None:
+        """The group's selected properties, or None when Graph has no such group (deleted or never
+        was): a group's delta entry may carry only what changed, so the engine reads the rest here."""
+        query = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(select=list(select))
+        request = self._client.groups.by_group_id(group_id).to_get_request_information(
+            RequestConfiguration(query_parameters=query)
+        )
+        try:
+            body = await self._get(request, f"group {group_id}")
         except SourceNotFoundError:
             return None
         return {k: v for k, v in body.items() if "@" not in k}

@@ -55,9 +55,12 @@ class ControlApp:
             ("/_sandbox/groups/<group_id>/members", "GET", self._list_members),
             ("/_sandbox/groups/<group_id>/members", "POST", self._add_member),
             ("/_sandbox/groups/<group_id>/members/<member_id>", "DELETE", self._remove_member),
+            ("/_sandbox/appRoles", "GET", self._list_app_roles),
+            ("/_sandbox/appRoles", "POST", self._add_app_role),
             ("/_sandbox/assignments", "GET", self._list_assignments),
             ("/_sandbox/assignments", "POST", self._assign),
             ("/_sandbox/assignments/<principal_id>", "DELETE", self._unassign),
+            ("/_sandbox/assignments/<principal_id>/role", "POST", self._change_role),
             ("/_sandbox/delta/expire", "POST", self._expire),
             ("/_sandbox/settings", "GET", self._get_settings),
             ("/_sandbox/settings", "PATCH", self._update_settings),
@@ -178,6 +181,35 @@ class ControlApp:
     def _remove_member(self, request: Request, group_id: str, member_id: str) -> Any:
         self.tenant.remove_member(group_id, member_id)
         return {"groupId": group_id, "id": member_id, "removed": True}
+
+    def _list_app_roles(self, request: Request) -> Any:
+        return {"value": self.tenant.app_roles()}
+
+    def _add_app_role(self, request: Request) -> Any:
+        """`{"value": "Organizer", "id"?, "displayName"?, "description"?, "allowedMemberTypes"?}`."""
+        body = _body(request)
+        value = body.get("value")
+        if not isinstance(value, str):
+            raise ValueError('value is required (the role\'s name, e.g. "Organizer")')
+        allowed = body.get("allowedMemberTypes", ["User", "Group"])
+        if not isinstance(allowed, list):
+            raise ValueError('allowedMemberTypes must be a list such as ["User", "Group"]')
+        role_id = self.tenant.add_app_role(
+            value,
+            id=body.get("id"),
+            display_name=body.get("displayName"),
+            description=body.get("description"),
+            allowed=allowed,
+        )
+        return {"id": role_id}, 201
+
+    def _change_role(self, request: Request, principal_id: str) -> Any:
+        """`{"from": role id, "to": role id}`: the old row goes, a new one (new id) is made."""
+        body = _body(request)
+        old, new = body.get("from"), body.get("to")
+        if not isinstance(old, str) or not isinstance(new, str):
+            raise ValueError('body needs both role ids: {"from": "...", "to": "..."}')
+        return {"id": self.tenant.change_role(principal_id, from_role_id=old, to_role_id=new)}, 201
 
     def _list_assignments(self, request: Request) -> Any:
         return {"value": self.tenant.assignments()}

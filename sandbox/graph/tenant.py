@@ -65,6 +65,7 @@ class Tenant:
     _groups: dict[str, GroupRecord]
     _assignments: list[AssignmentRecord]
     _upns: dict[str, str]
+    _app_roles: list[dict[str, Any]]
 
     def __init__(self, *, seed: int = 0) -> None:
         self.lock = threading.RLock()
@@ -310,12 +311,60 @@ class Tenant:
             link.present = False
             link.version = self._next_version()
 
-    # ----------------------------------------------------------------- app role assignments
+    # ----------------------------------------------------------------- app roles and assignments
+
+    def add_app_role(
+        self,
+        value: str,
+        *,
+        id: str | None = None,
+        display_name: str | None = None,
+        allowed: tuple[str, ...] | list[str] = ("User", "Group"),
+        description: str | None = None,
+    ) -> str:
+        """Define another role on the service principal (as an app manifest does); returns its id.
+
+        Shown in `GET /servicePrincipals/{id}` `appRoles`; `allowed` are the principal types it may
+        be assigned to (Entra's allowedMemberTypes: "User", "Group").
+        """
+        with self.lock:
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("app role value must be a non-empty string")
+            kinds = list(dict.fromkeys(allowed))
+            if not kinds or any(k not in ("User", "Group") for k in kinds):
+                raise ValueError(
+                    f"allowedMemberTypes must be a non-empty subset of User, Group, not {allowed!r}"
+                )
+            role_id = str(id or self._new_guid())
+            try:
+                uuid.UUID(role_id)
+            except ValueError:
+                raise ValueError(f"app role id must be a GUID, not {role_id!r}") from None
+            if role_id == DEFAULT_ACCESS_ROLE_ID:
+                raise ValueError(f"app role id {role_id} is Default Access, which every app has")
+            for role in self._app_roles:
+                if role["id"] == role_id:
+                    raise ValueError(f"app role id {role_id} is already defined")
+                if role["value"] == value:
+                    raise ValueError(f"app role value {value!r} is already defined")
+            self._app_roles.append(
+                _app_role(role_id, value, display_name or value, description or f"GoToMeeting {value}", kinds)
+            )
+            self._next_version()
+            return role_id
+
+    def app_roles(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(r, allowedMemberTypes=list(r["allowedMemberTypes"])) for r in self._app_roles]
 
     def assign(self, principal_id: str, *, app_role_id: str = APP_ROLE_USER_ID) -> str:
-        """Assign a user or group to the GoToMeeting app with a role; returns the assignment id."""
+        """Assign a user or group to the GoToMeeting app with a role; returns the assignment id.
+
+        The role must be defined (or be Default Access) and allow the principal's type.
+        """
         with self.lock:
-            if app_role_id not in (APP_ROLE_USER_ID, DEFAULT_ACCESS_ROLE_ID):
+            role = next((r for r in self._app_roles if r["id"] == app_role_id), None)
+            if role is None and app_role_id != DEFAULT_ACCESS_ROLE_ID:
                 raise ValueError(f"app role {app_role_id} is not defined on the service principal")
             if principal_id in self._users:
                 self._active_user(principal_id)
@@ -325,6 +374,11 @@ class Tenant:
                 principal_type = "Group"
             else:
                 raise UnknownObjectError(f"no user or group {principal_id}")
+            if role is not None and principal_type not in role["allowedMemberTypes"]:
+                raise ValueError(
+                    f"app role {role['value']!r} cannot be assigned to a {principal_type.lower()}: "
+                    f"its allowedMemberTypes are {role['allowedMemberTypes']}"
+                )
             for existing in self._assignments:
                 if existing.principal_id == principal_id and existing.app_role_id == app_role_id:
                     raise ValueError("Permission being assigned already exists on the object")
@@ -334,6 +388,23 @@ class Tenant:
                 AssignmentRecord(assignment_id, principal_id, principal_type, app_role_id, _stamp(version))
             )
             return assignment_id
+
+    def change_role(self, principal_id: str, *, from_role_id: str, to_role_id: str) -> str:
+        """A principal's role changed: Entra removes the assignment and makes a new one (new id)."""
+        with self.lock:
+            if not any(
+                a.principal_id == principal_id and a.app_role_id == from_role_id for a in self._assignments
+            ):
+                raise UnknownObjectError(f"{principal_id} has no assignment with app role {from_role_id}")
+            kept = list(self._assignments)
+            self.unassign(principal_id, app_role_id=from_role_id)
+            try:
+                return self.assign(principal_id, app_role_id=to_role_id)
+            except (ValueError, UnknownObjectError):
+                self._assignments = (
+                    kept  # as one Graph call would: nothing changes when the new role is refused
+                )
+                raise
 
     def unassign(self, principal_id: str, *, app_role_id: str | None = None) -> int:
         """Remove the principal's assignments (of one role, or all); returns how many."""
@@ -430,17 +501,7 @@ class Tenant:
             "servicePrincipalType": "Application",
             "accountEnabled": True,
             "appRoleAssignmentRequired": True,
-            "appRoles": [
-                {
-                    "id": APP_ROLE_USER_ID,
-                    "value": "User",
-                    "displayName": "User",
-                    "description": "GoToMeeting user",
-                    "isEnabled": True,
-                    "origin": "Application",
-                    "allowedMemberTypes": ["User"],
-                }
-            ],
+            "appRoles": self.app_roles(),
         }
 
     def summary(self) -> dict[str, int]:
@@ -476,6 +537,8 @@ class Tenant:
         self._groups = {}
         self._assignments = []
         self._upns = {}
+        # the gallery app's one role; a group can be assigned to it, as the sandbox's scenarios do
+        self._app_roles = [_app_role(APP_ROLE_USER_ID, "User", "User", "GoToMeeting user", ["User", "Group"])]
         self.tokens.clear()
 
     def _next_version(self) -> int:
@@ -550,6 +613,20 @@ class Tenant:
         unknown = sorted(set(props) - allowed)
         if unknown:
             raise ValueError(f"unknown or read-only {kind} properties {unknown}; settable: {sorted(allowed)}")
+
+
+def _app_role(
+    role_id: str, value: str, display_name: str, description: str, allowed: list[str]
+) -> dict[str, Any]:
+    return {
+        "id": role_id,
+        "value": value,
+        "displayName": display_name,
+        "description": description,
+        "isEnabled": True,
+        "origin": "Application",
+        "allowedMemberTypes": list(allowed),
+    }
 
 
 def _stamp(version: int) -> str:
