@@ -23,9 +23,10 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox._counters import RequestCounters
 from sandbox._faults import FaultConfig, FaultInjector, FaultKind
-from sandbox.goto import control_routes, oauth_routes, scim_routes
+from sandbox.goto import admin, control_routes, oauth_routes, scim_routes
 from sandbox.goto.constants import SANDBOX_GOTO_TOKEN, SCIM_BASE_PATH
 from sandbox.goto.errors import ScimError
+from sandbox.goto.licenses import LicenseStore
 from sandbox.goto.oauth import OAuthServer
 from sandbox.goto.ratelimit import TokenBucket, retry_after_value
 from sandbox.goto.settings import SimulatorSettings
@@ -61,6 +62,7 @@ class GoToApp:
         self._initial_faults = dict(fault_settings or {})
         self.settings = settings
         self.store = Store(verified_domains=settings.verified_domains, seed=seed)
+        self.licenses = LicenseStore(self._user_exists)
         self.oauth = OAuthServer(settings)
         self.faults = FaultInjector(seed=seed)
         self.faults.configure(**self._initial_faults)
@@ -69,12 +71,14 @@ class GoToApp:
         self.buckets = {
             "scim": TokenBucket(settings.rate_limit_per_second),
             "oauth": TokenBucket(settings.rate_limit_per_second),
+            "admin": TokenBucket(settings.rate_limit_per_second),  # GoTo's limit is per API
         }
         self.stopping = threading.Event()
         self._config_lock = threading.Lock()
-        rules = [*scim_routes.RULES, *oauth_routes.RULES, *control_routes.RULES]
+        rules = [*scim_routes.RULES, *admin.RULES, *oauth_routes.RULES, *control_routes.RULES]
         self._map = Map([rule.empty() for rule in rules])  # a Rule binds to one Map only
         self._scim = scim_routes.ScimRoutes(self.store, settings)
+        self._admin = admin.AdminRoutes(self.store, self.licenses)
         self._oauth_routes = oauth_routes.OAuthRoutes(self.oauth)
         self._control = control_routes.ControlRoutes(self)
 
@@ -111,6 +115,7 @@ class GoToApp:
             self.settings.update(self._initial.as_dict())
             self._apply_settings(rate_changed=True)
             self.store.reset()
+            self.licenses.reset()
             self.oauth.reset()
             self.faults.reset()
             self.faults.configure(**self._initial_faults)
@@ -140,7 +145,9 @@ class GoToApp:
             return self._control.dispatch(rule.endpoint, request)
 
         self.counters.add(route_key(request.method, rule, path))
-        api = "oauth" if path == TOKEN_PATH else "scim" if path.startswith(SCIM_BASE_PATH + "/") else None
+        api = _api_of(path)
+        if api == "admin":
+            return self._admin_respond(request, environ, rule, values, routing_error)
         if api is not None:
             early = self._gate(api, environ)
             if early is not None:
@@ -161,7 +168,10 @@ class GoToApp:
             if rule.endpoint.startswith("oauth."):
                 return self._oauth_routes.dispatch(rule.endpoint, request)
             self._authorize(request)
-            return self._scim.dispatch(rule.endpoint, request, values)
+            response = self._scim.dispatch(rule.endpoint, request, values)
+            if rule.endpoint == "scim.user" and request.method == "DELETE":
+                self.licenses.forget_user(str(values["resource_id"]))  # a deleted user frees their seats
+            return response
         except ScimError as exc:
             if self.settings.error_body == "goto_json":
                 return goto_json_error(exc, path)
@@ -170,13 +180,66 @@ class GoToApp:
             log.exception("GoTo simulator failed on %s %s", request.method, path)
             return ScimError(500, "simulator error").response()
 
+    def _admin_respond(
+        self,
+        request: Request,
+        environ: WSGIEnvironment,
+        rule: Rule | None,
+        values: Mapping[str, Any],
+        routing_error: NotFound | MethodNotAllowed | None,
+    ) -> Response:
+        """The Admin API: the same gateway (counted, limited, faulted), then the token and its scope."""
+        early = self._gate("admin", environ)
+        if early is not None:
+            return early
+        try:
+            self._authorize(request)
+            if admin.ADMIN_SCOPE not in self._token_scopes(request):
+                raise admin.AdminError(
+                    403, "FORBIDDEN", f"the access token lacks the {admin.ADMIN_SCOPE} scope (Admin API)"
+                )
+            if routing_error is not None or rule is None:
+                if isinstance(routing_error, MethodNotAllowed):
+                    raise admin.AdminError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed")
+                raise admin.AdminError(404, "NOT_FOUND", f"no such endpoint: {request.path}")
+            return self._admin.dispatch(rule.endpoint, request, values)
+        except ScimError as exc:
+            return admin.admin_error_response(exc)
+        except Exception:
+            log.exception("GoTo simulator failed on %s %s", request.method, request.path)
+            return admin.admin_error_response(ScimError(500, "simulator error"))
+
+    def _token_scopes(self, request: Request) -> set[str]:
+        """The scopes the bearer token was issued with; the static sandbox token carries them all."""
+        token = (request.headers.get("Authorization") or "").partition(" ")[2].strip()
+        if token == SANDBOX_GOTO_TOKEN:
+            return {admin.ADMIN_SCOPE, "identity:scim.org", "identity:scim.me"}
+        # OAuthServer keeps each issued token's scope; it has no public reader for it yet
+        with self.oauth._lock:
+            grant = self.oauth._access.get(token)
+            return set(grant.scope.split()) if grant is not None else set()
+
+    def _user_exists(self, user_key: str) -> bool:
+        try:
+            self.store.get_user(user_key)
+        except ScimError:
+            return False
+        return True
+
+    def _bucket(self, api: str) -> TokenBucket:
+        """`admin_rate_limit="shared"`: Admin API requests draw on SCIM's bucket."""
+        if api == "admin" and self.settings.admin_rate_limit == "shared":
+            return self.buckets["scim"]
+        return self.buckets[api]
+
     def _gate(self, api: str, environ: WSGIEnvironment) -> Response | None:
         """Rate limit, then faults, then latency: what stands between a request and its handler."""
-        wait = self.buckets[api].take()
+        bucket = self._bucket(api)
+        wait = bucket.take()
         if wait is not None:
             self.rate_limited.add(api)
             headers = {"Retry-After": retry_after_value(wait)} if self.settings.retry_after_header else {}
-            limit = f"rate limit exceeded: {self.buckets[api].rate:g} requests per second"
+            limit = f"rate limit exceeded: {bucket.rate:g} requests per second"
             return _error(api, 429, limit, headers)
         kind = self.faults.draw()
         config = self.faults.config
@@ -254,10 +317,23 @@ def goto_json_error(exc: ScimError, path: str) -> Response:
     return response
 
 
+def _api_of(path: str) -> str | None:
+    if path == TOKEN_PATH:
+        return "oauth"
+    if path.startswith(SCIM_BASE_PATH + "/"):
+        return "scim"
+    if path.startswith(admin.ADMIN_BASE_PATH + "/"):
+        return "admin"
+    return None
+
+
 def _error(api: str, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
     """Gateway-level failures in each API's own error dialect."""
     if api == "scim":
         response = ScimError(status, detail).response()
+    elif api == "admin":
+        code = "TOO_MANY_REQUESTS" if status == 429 else "UNAVAILABLE" if status >= 500 else "ERROR"
+        response = admin.admin_error_response(admin.AdminError(status, code, detail))
     else:
         error = "invalid_request"
         if status in (429, 503, 504):

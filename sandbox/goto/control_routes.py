@@ -22,6 +22,7 @@ RULES = [
     Rule(f"{_P}/state", methods=["GET"], endpoint="control.state"),
     Rule(f"{_P}/users", methods=["GET", "POST"], endpoint="control.users"),
     Rule(f"{_P}/groups", methods=["GET", "POST"], endpoint="control.groups"),
+    Rule(f"{_P}/licenses", methods=["GET", "POST"], endpoint="control.licenses"),
     Rule(f"{_P}/config", methods=["GET", "POST"], endpoint="control.config"),
     Rule(f"{_P}/faults", methods=["POST"], endpoint="control.faults"),
     Rule(f"{_P}/counters", methods=["GET", "DELETE"], endpoint="control.counters"),
@@ -57,7 +58,8 @@ class ControlRoutes:
         app = self.app
         post = request.method == "POST"
         if name == "state":
-            return _json({"users": app.store.users(), "groups": app.store.groups()})
+            state = {"users": app.store.users(), "groups": app.store.groups()}
+            return _json({**state, "licenses": app.licenses.licenses()})
         if name == "users":
             if post:
                 items = _items(_body(request))
@@ -67,6 +69,20 @@ class ControlRoutes:
             if post:
                 return _json([app.store.create_group(g) for g in _items(_body(request))], 201)
             return _json(app.store.groups())
+        if name == "licenses":  # seed: {"key", "products", "seats", "enabled"} or a list of them
+            if post:
+                added = [
+                    app.licenses.add_license(
+                        str(item["key"]),
+                        products=tuple(item.get("products", ("G2M",))),
+                        seats=item.get("seats", 10),
+                        enabled=bool(item.get("enabled", True)),
+                        name=str(item.get("name", "")),
+                    )
+                    for item in _items(_body(request))
+                ]
+                return _json(added, 201)
+            return _json(app.licenses.licenses())
         if name == "config":
             if post:
                 app.configure(**_body(request))

@@ -15,6 +15,7 @@ ListKey = Literal["Resources", "resources"]
 ErrorBody = Literal["scim", "goto_json"]
 DeleteAnswer = Literal["no_content", "ok_with_body"]
 PatchFormat = Literal["patchop", "partial_json"]
+AdminRateLimit = Literal["shared", "separate"]
 # The GoTo variants public clients show (goto.md "Live behaviour"): one quirk per setting, off by default.
 CHOICES: dict[str, tuple[Any, ...]] = {
     "timeout_mode": TIMEOUT_MODES,
@@ -25,6 +26,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "patch_format": ("patchop", "partial_json"),
     "invalid_token_status": (401, 403),
     "missing_group_status": (404, 401),
+    "admin_rate_limit": ("separate", "shared"),
 }
 _FLAGS = ("retry_after_header", "rotate_refresh_tokens", "ignore_start_index", "ignore_filter")
 
@@ -51,6 +53,8 @@ class SimulatorSettings:
     delete_answer: DeleteAnswer = "no_content"  # "ok_with_body": DELETE answers 200 with the resource
     missing_group_status: int = 404  # 401: a missing group answers 401, not 404
     patch_format: PatchFormat = "patchop"  # "partial_json": PATCH takes a partial user, PatchOp gets 400
+    # GoTo's limit is "per API" (goto.md): the Admin API has its own bucket, or draws on SCIM's
+    admin_rate_limit: AdminRateLimit = "separate"
 
     @classmethod
     def names(cls) -> set[str]:

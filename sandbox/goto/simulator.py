@@ -1,4 +1,4 @@
-"""GoToSimulator: the GoTo identity and OAuth APIs as a real loopback HTTP server, for tests and demos."""
+"""GoToSimulator: the GoTo identity, Admin (licenses) and OAuth APIs as a real loopback HTTP server."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 from sandbox._counters import RequestCounters
 from sandbox._faults import FaultInjector
+from sandbox.goto.admin import ADMIN_BASE_PATH
 from sandbox.goto.app import GoToApp
 from sandbox.goto.constants import SCIM_BASE_PATH, VERIFIED_DOMAINS
 from sandbox.goto.keepalive import KeepAliveServer
+from sandbox.goto.licenses import LicenseStore
 from sandbox.goto.oauth import OAuthServer
 from sandbox.goto.settings import SimulatorSettings, TimeoutMode, UnauthorizedBody
 from sandbox.goto.store import Store
@@ -65,6 +67,11 @@ class GoToSimulator:
         return self.url + SCIM_BASE_PATH
 
     @property
+    def admin_base_url(self) -> str:
+        """The Admin API (licenses), GOTO_ADMIN_BASE_URL."""
+        return self.url + ADMIN_BASE_PATH
+
+    @property
     def token_url(self) -> str:
         return self.url + "/oauth/token"
 
@@ -83,6 +90,15 @@ class GoToSimulator:
         return self.app.store
 
     @property
+    def licenses(self) -> LicenseStore:
+        """The account's licenses: `sim.licenses.add_license("L1", products=("G2M",), seats=10)`."""
+        return self.app.licenses
+
+    def admin_requests(self) -> int:
+        """Requests sent to the Admin API (429s and faults included), for "nothing called it"."""
+        return self.app.counters.total(ADMIN_BASE_PATH + "/")
+
+    @property
     def oauth(self) -> OAuthServer:
         return self.app.oauth
 
@@ -96,7 +112,7 @@ class GoToSimulator:
 
     @property
     def rate_limited(self) -> RequestCounters:
-        """429s the token bucket answered, per API ("scim", "oauth"); injected faults are not in it."""
+        """429s the token bucket answered, per API ("scim", "admin", "oauth"); not injected faults."""
         return self.app.rate_limited
 
     @property
