@@ -33,6 +33,7 @@ from provisioning.state.tablestore import RetryPolicy as StorageRetry
 from provisioning.state.tablestore import TableStore
 from provisioning.target.capabilities import Capabilities
 from provisioning.target.dialect import ScimDialect
+from provisioning.target.licenses import GoToLicenses, open_licenses
 from provisioning.target.scim import ScimClient
 from provisioning.target.throttle import RetryPolicy, Throttle
 from provisioning.target.user_target import ScimUserTarget
@@ -180,6 +181,7 @@ class Clients:
     scim: ScimClient
     graph_requests: list[int]
     goto_auth: GoToAuth | None
+    licenses: GoToLicenses  # the Admin API over the same GoTo client and auth; no I/O until used
 
 
 async def _open_clients(
@@ -222,7 +224,15 @@ async def _open_clients(
         dialect=ScimDialect.named(settings.goto_scim_dialect),
         throttle=Throttle(rate_per_second=settings.goto_rate_limit_per_second, retry=GOTO_RETRY),
     )
-    return Clients(GraphSource(graph), scim, counter, goto_auth)
+    licenses = open_licenses(
+        goto_http,
+        base_url=settings.goto_admin_base_url,
+        scim=scim,
+        assignment=settings.goto_license_assignment,
+        rate_per_second=settings.goto_rate_limit_per_second,
+        retry=GOTO_RETRY,
+    )
+    return Clients(GraphSource(graph), scim, counter, goto_auth, licenses)
 
 
 CAPABILITIES_ROW = "scim-capabilities"
