@@ -202,6 +202,18 @@ class ScimClient(ScimWire):
     async def update_group(self, group_id: str, patch_body: Mapping[str, Any]) -> Resource | None:
         return await self._patch("Groups", group_id, patch_body)
 
+    async def update_group_values(self, group_id: str, changes: Mapping[str, Any]) -> None:
+        """Write changed attributes (displayName, externalId: plain paths) in the form this peer takes:
+        a PatchOp replace (None removes), or GET, merge, PUT of the whole group for a peer without
+        PATCH, its members included as read. A gone group raises NotFoundError."""
+        if not changes:
+            return
+        await self._ensure_discovered()
+        if not self.capabilities.patch:
+            await self._put_merged("Groups", group_id, changes)
+            return
+        await self._patch("Groups", group_id, payload.build_patch(changes, dialect=self.write_dialect()))
+
     async def delete_group(self, group_id: str) -> bool:
         return await self._delete("Groups", group_id)
 
