@@ -26,6 +26,7 @@ from provisioning.engine.plan import Action, Operation
 from provisioning.errors import (
     BadRequestError,
     ConflictError,
+    LicenseSeatsError,
     NotFoundError,
     TargetError,
     TransientError,
@@ -184,7 +185,7 @@ async def apply_operation(
     except UnauthorizedError:
         raise
     except TargetError as exc:
-        outcome = _failure(op, exc)
+        outcome = failure_outcome(op, exc)
     except MatchFailure as exc:
         outcome = Outcome(
             op,
@@ -243,13 +244,17 @@ async def apply_operations(
     finished = [r for r in results if isinstance(r, Outcome)]
     failures = [r for r in results if isinstance(r, BaseException)]
     if failures:
-        first = stopped[0] if stopped else failures[0]
-        setattr(first, _FINISHED, finished)
-        raise first
+        raise with_finished(stopped[0] if stopped else failures[0], finished)
     return finished
 
 
 _FINISHED = "finished_outcomes"
+
+
+def with_finished(exc: BaseException, finished: list[Outcome]) -> BaseException:
+    """`exc`, carrying the outcomes that finished before it stopped the rest (`finished_outcomes`)."""
+    setattr(exc, _FINISHED, finished)
+    return exc
 
 
 def finished_outcomes(exc: BaseException) -> list[Outcome]:
@@ -276,10 +281,10 @@ async def _apply(op: Operation, context: _Context) -> Outcome:
     if op.action is Action.DISABLE:
         assert op.target_id is not None
         try:
-            await target.update_user(op.target_id, {"active": False}, current=_last_written(op))
+            await target.update_user(op.target_id, dict(op.values), current=_last_written(op))
         except NotFoundError:
             return Outcome(op, AuditStatus.SUCCESS, "disable", op.target_id, note="GoTo account already gone")
-        return Outcome(op, AuditStatus.SUCCESS, "disable", op.target_id, {"active": False})
+        return Outcome(op, AuditStatus.SUCCESS, "disable", op.target_id, dict(op.values))
     if op.action is Action.DELETE:
         assert op.target_id is not None
         existed = await target.delete_user(op.target_id)
@@ -391,10 +396,12 @@ _RECOMMENDED = {
     "check GoTo Admin Center for a pending or foreign account with this user name.",
     TransientError: "GoTo was throttling or unavailable; the object is retried in the next cycle.",
     NotFoundError: "The GoTo account disappeared during the operation; it is retried in the next cycle.",
+    LicenseSeatsError: "The GoTo license has no free seat: free one or buy more in GoTo Admin Center "
+    "(python -m provisioning licenses shows the seats); the user is retried in later cycles.",
 }
 
 
-def _failure(op: Operation, exc: TargetError) -> Outcome:
+def failure_outcome(op: Operation, exc: TargetError) -> Outcome:
     kind = type(exc)
     recommended = next((text for cls, text in _RECOMMENDED.items() if isinstance(exc, cls)), None)
     detail = exc.detail or str(exc)

@@ -16,7 +16,13 @@ from contextlib import AbstractAsyncContextManager, aclosing
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioning.engine.apply import Outcome, UserTarget, apply_operations, finished_outcomes
+from provisioning.engine.apply import (
+    Outcome,
+    UserTarget,
+    apply_operations,
+    finished_outcomes,
+    with_finished,
+)
 from provisioning.engine.checkpoint import (
     MAPPING_CHANGED,
     clear_checkpoint,
@@ -32,8 +38,12 @@ from provisioning.engine.decisions import (
     last_per_user,
     skip_reason,
 )
-from provisioning.engine.groups import read_groups, scope_index, store_groups
-from provisioning.engine.lease import Lease, LeaseGuardedTarget, Waiting
+from provisioning.engine.group_apply import apply_group_operations
+from provisioning.engine.group_sync import GroupPolicy, plan_groups
+from provisioning.engine.group_target import GroupTarget
+from provisioning.engine.groups import GroupDelta, read_groups, scope_index, store_groups
+from provisioning.engine.lease import Lease, LeaseGuardedGroups, LeaseGuardedTarget, Waiting
+from provisioning.engine.licenses import LicenseMap
 from provisioning.engine.lifecycle import close_dead_runs, record_skip, recorded
 from provisioning.engine.owners import LinkIndex
 from provisioning.engine.pipeline import Pipeline
@@ -50,7 +60,7 @@ from provisioning.errors import (
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.mapping.expressions import ExpressionError
-from provisioning.model import CycleStatus, DeltaPage, Link, UserChange
+from provisioning.model import CycleStatus, DeltaPage, Link, ObjectType, UserChange
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
@@ -76,7 +86,15 @@ class SyncEngine:
         notify: Notify | None = None,
         request_counts: Callable[[], tuple[int, int]] | None = None,
         clock: Callable[[], datetime] | None = None,
+        groups: GroupPolicy | None = None,
+        group_target: GroupTarget | None = None,
+        licenses: LicenseMap | None = None,
     ) -> None:
+        """`groups` and `group_target` together push assigned groups to GoTo; `licenses` (the mapping
+        file's roles -> license keys) makes a user's licenses follow their roles (`target` must then
+        take the "licenses" path: target.licensed_target)."""
+        if (groups is None) != (group_target is None):
+            raise ValueError("groups and group_target go together")
         self.source = source
         self.target = target
         self.state = state
@@ -93,6 +111,10 @@ class SyncEngine:
         self.recorder = Recorder(state)
         self.quarantine = Quarantine(state, self.clock, notify)
         self.staged = StagedDeprovisions(self)
+        self.groups = groups
+        self.group_target = group_target
+        self.licenses = licenses or None  # an empty map manages no license
+        self.license_map: LicenseMap | None = None  # with the app's roles, once read_roles ran
 
     # the cycle: read -> plan -> apply -> record ---------------------------------------------------
 
@@ -159,9 +181,14 @@ class SyncEngine:
             a for a in await self.source.list_assignments(self.sp_id) if a.principal_type in ("User", "Group")
         ]
         groups_link = await self.state.get_watermark(GROUPS_WATERMARK)
-        groups = await read_groups(self.source, self.state, previous, current, link=groups_link)
+        select = self.groups.select if self.groups is not None else ("displayName", "members")
+        groups = await read_groups(
+            self.source, self.state, previous, current, link=groups_link, select=select
+        )
+        await self.read_roles()
         dirty = assignment_dirty(previous, current) | groups.dirty
-        dirty |= await self.state.due_retries(now=self.clock())
+        due = await self.state.due_retries(now=self.clock())
+        dirty |= due - {a.principal_id for a in current if a.principal_type == "Group"}
         checkpoint, held = await load_checkpoint(self.state)
         fingerprint = self.mapping.fingerprint
         new_mapping = await mapping_changed(self.state, fingerprint)  # read once; the lease is ours
@@ -215,6 +242,9 @@ class SyncEngine:
             async with Pipeline() as pipeline:
                 held += await self._process(run, index, dict.fromkeys(sorted(rest)), dirty, pipeline)
                 await pipeline.drain()
+        if self.groups is not None:  # every account a membership names is applied and recorded now
+            index = index or await scope_index(self.state, current, groups)
+            held += await self._groups(run, index, groups, due)
         if held:
             index = index or await scope_index(self.state, current, groups)
             await self._deprovision(run, index, held)
@@ -289,11 +319,25 @@ class SyncEngine:
         await pipeline.then(self.send(run, operations, links, refreshed=refreshed, snapshots=snapshots))
         return held
 
+    async def _groups(
+        self, run: CycleRun, index: AssignmentIndex, groups: GroupDelta, due: set[str]
+    ) -> list[Held]:
+        """Plan the groups something happened to; apply creates and updates; hand back deletes."""
+        assert self.groups is not None
+        work = await plan_groups(self.source, self.state, self.groups, run, index, groups, retries=due)
+        self.progress.operations_planned(len(work.operations))
+        if run.dry_run:
+            run.result.planned.extend(work.operations)
+            await self.recorder.record_dry_run(run, work.operations)
+        elif work.operations:
+            await self.apply(run, work.operations, work.links, snapshots=work.snapshots)
+        return work.held
+
     async def _deprovision(self, run: CycleRun, index: AssignmentIndex, held: list[Held]) -> None:
         """Disables and deletes run last, and only when the source read looks sane and the count is sane."""
         operations = [h.operation for h in held]
         guard = deletion_guard(
-            provisionable_users=index.provisionable_user_count(),
+            provisionable_users=index.provisionable_user_count() + len(index.provisionable_group_ids()),
             deprovisions=len(held),
             threshold=self.options.deprovision_threshold,
         )
@@ -324,6 +368,11 @@ class SyncEngine:
             return op
         return await with_unique_values(op, candidate.source, self.unique, self.target)
 
+    async def read_roles(self) -> None:
+        """The app's roles, when licenses are mapped: role values name licenses in the mapping file."""
+        if self.licenses is not None:
+            self.license_map = self.licenses.with_roles(await self.source.get_service_principal(self.sp_id))
+
     async def candidate(
         self, user_id: str, change: UserChange | None, link: Link | None, index: AssignmentIndex
     ) -> Candidate | None:
@@ -341,7 +390,10 @@ class SyncEngine:
                     return None  # gone since the delta was read; its removal arrives in a later round
                 source = {k: v for k, v in read.items() if k != "id"}
                 scope = decide_scope(user_id, index, source=source, removed=None, scoping=self.scoping)
-        return Candidate(user_id, source or None, scope, link, removed)
+        licenses = None
+        if self.license_map is not None:
+            licenses = self.license_map.keys_for(index.role_ids_of(user_id)) if scope.in_scope else ()
+        return Candidate(user_id, source or None, scope, link, removed, licenses)
 
     async def apply(
         self,
@@ -370,9 +422,11 @@ class SyncEngine:
         something stopped the rest (a 401, a lost lease) is recorded before the error is raised."""
         run.lease.check()
         run.owners = run.owners or LinkIndex(self.state)
+        users = [op for op in operations if op.object_type is ObjectType.USER]
+        groups = [op for op in operations if op.object_type is ObjectType.GROUP]
         try:
             outcomes = await apply_operations(
-                operations,
+                users,
                 self.writer(run),
                 self.mapping,
                 concurrency=self.concurrency,
@@ -380,6 +434,8 @@ class SyncEngine:
                 owners=run.owners,
                 claims=run.claims,
             )
+            if groups:
+                outcomes += await self._apply_groups(run, groups, outcomes)
         except Exception as stopped:
             finished = finished_outcomes(stopped)
             if finished:
@@ -389,6 +445,22 @@ class SyncEngine:
                     log.warning("could not record %d finished operations: %s", len(finished), unrecorded)
             raise
         return self.recorder.record(run, outcomes, links, refreshed=refreshed, snapshots=snapshots)
+
+    async def _apply_groups(
+        self, run: CycleRun, operations: Sequence[Operation], before: list[Outcome]
+    ) -> list[Outcome]:
+        if self.group_target is None:
+            raise ValueError("group operations need a group target")
+        try:
+            return await apply_group_operations(
+                operations,
+                LeaseGuardedGroups(self.group_target, run.lease),
+                owners=self.state,
+                concurrency=self.concurrency,
+                on_done=self.progress.operation_done,
+            )
+        except Exception as exc:  # the users applied before it are on record too
+            raise with_finished(exc, [*before, *finished_outcomes(exc)]) from None
 
     def lease(
         self, holder: str, *, busy_message: str, wait: float = 0.0, on_wait: Waiting | None = None

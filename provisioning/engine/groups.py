@@ -7,8 +7,9 @@ members only after every user they affect has been processed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from provisioning.engine.ports import Source, StateStore
 from provisioning.engine.scope import AssignmentIndex
@@ -25,6 +26,13 @@ class GroupDelta:
     dropped: set[str] = field(default_factory=set)  # groups no longer assigned
     dirty: set[str] = field(default_factory=set)  # users whose membership changed
     delta_link: str | None = None
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)  # groups' changed properties
+    gone: set[str] = field(default_factory=set)  # groups deleted in Entra
+    relisted: set[str] = field(default_factory=set)  # groups whose members were read afresh
+
+    def touched(self) -> set[str]:
+        """Groups whose GoTo side may need work this cycle because of what Entra said."""
+        return {*self.added, *self.removed, *self.attributes, *self.gone, *self.dropped, *self.relisted}
 
 
 def member_changes(
@@ -53,6 +61,7 @@ async def read_groups(
     current: list[Assignment],
     *,
     link: str | None,
+    select: Sequence[str] = ("displayName", "members"),
 ) -> GroupDelta:
     before = {a.principal_id for a in previous if a.principal_type == "Group"}
     now = {a.principal_id for a in current if a.principal_type == "Group"}
@@ -62,18 +71,30 @@ async def read_groups(
     try:
         if link is None:
             raise DeltaExpiredError("no groups watermark yet")
-        async for page in source.iter_groups_delta(link=link):
+        async for page in source.iter_groups_delta(link=link, select=select):
             changes.extend(page.items)
             if page.delta_link:
                 groups.delta_link = page.delta_link
     except DeltaExpiredError:
         # Track from now on, then read the members of every assigned group afresh.
-        async for page in source.iter_groups_delta(link=None, latest=True):
+        async for page in source.iter_groups_delta(link=None, select=select, latest=True):
             if page.delta_link:
                 groups.delta_link = page.delta_link
         relist, changes = set(now), []
     adds, removes = member_changes(changes, assigned=now, relisted=relist)
-    stored = await state.list_members(groups.dropped | (relist & before))
+    known = now | before
+    for change in changes:
+        if change.id not in known:
+            continue
+        if change.removed:
+            groups.gone.add(change.id)
+        elif change.attributes:
+            groups.attributes.setdefault(change.id, {}).update(change.attributes)
+    groups.relisted = set(relist)
+    regranted = _role_changed(previous, current) - relist
+    stored = await state.list_members(groups.dropped | (relist & before) | regranted)
+    for group_id in regranted:  # a group's role changed: its members' licenses follow it
+        groups.dirty |= stored.get(group_id, set())
     for group_id in groups.dropped:
         groups.dirty |= stored[group_id]
     for group_id in relist:
@@ -89,6 +110,16 @@ async def read_groups(
         groups.removed[group_id] = users
         groups.dirty |= users
     return groups
+
+
+def _role_changed(previous: Iterable[Assignment], current: Iterable[Assignment]) -> set[str]:
+    """Groups assigned before and now, with another set of app roles."""
+    roles: dict[str, list[set[str]]] = {}
+    for when, rows in enumerate((previous, current)):
+        for a in rows:
+            if a.principal_type == "Group":
+                roles.setdefault(a.principal_id, [set(), set()])[when].add(a.app_role_id)
+    return {g for g, (old, new) in roles.items() if old and new and old != new}
 
 
 async def scope_index(state: StateStore, current: list[Assignment], groups: GroupDelta) -> AssignmentIndex:

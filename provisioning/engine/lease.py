@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
 from provisioning.engine.apply import TargetUser, UserTarget
+from provisioning.engine.group_target import GroupTarget, TargetGroup
 from provisioning.errors import LeaseHeldError, LeaseLostError
 
 log = logging.getLogger(__name__)
@@ -169,3 +170,35 @@ class LeaseGuardedTarget:
     async def delete_user(self, target_id: str) -> bool:
         self.lease.check()
         return await self.target.delete_user(target_id)
+
+
+class LeaseGuardedGroups:
+    """The group target as a lease holder may use it: every call first checks the lease."""
+
+    def __init__(self, target: GroupTarget, lease: Lease | NoLease) -> None:
+        self.target = target
+        self.lease = lease
+
+    async def create_group(self, values: Mapping[str, Any]) -> TargetGroup:
+        self.lease.check()
+        return await self.target.create_group(values)
+
+    async def find_group(self, *, display_name: str) -> TargetGroup | None:
+        self.lease.check()
+        return await self.target.find_group(display_name=display_name)
+
+    async def update_group(self, target_id: str, values: Mapping[str, Any]) -> None:
+        self.lease.check()
+        await self.target.update_group(target_id, values)
+
+    async def add_members(self, target_id: str, member_ids: Sequence[str]) -> None:
+        self.lease.check()
+        await self.target.add_members(target_id, member_ids)
+
+    async def remove_members(self, target_id: str, member_ids: Sequence[str]) -> None:
+        self.lease.check()
+        await self.target.remove_members(target_id, member_ids)
+
+    async def delete_group(self, target_id: str) -> bool:
+        self.lease.check()
+        return await self.target.delete_group(target_id)

@@ -43,6 +43,31 @@ class Candidate:
     scope: ScopeDecision
     link: Link | None
     removed: RemovedReason | None = None
+    licenses: tuple[str, ...] | None = None  # GoTo license keys the user's roles give; None: not managed
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPlan:
+    """A group's members as GoTo ids: what it will hold, and the changes that get it there."""
+
+    pushed: tuple[str, ...]  # the GoTo ids the group holds once applied
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    eligible: int = 0  # members this function provisions, before the cap
+    cap: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.eligible > len(self.pushed)
+
+    def describe(self) -> str:
+        text = f"{len(self.pushed)} members (+{len(self.add)} -{len(self.remove)})"
+        if self.truncated:
+            text += f"; {TRUNCATED}: {self.eligible} in Entra, the first {self.cap} pushed (GROUP_MEMBER_CAP)"
+        return text
+
+
+TRUNCATED = "truncated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +81,7 @@ class Operation:
     changes: tuple[Change, ...] = ()
     desired: Mapping[str, Any] = field(default_factory=dict)  # every mapped value, to adopt or recreate
     object_type: ObjectType = ObjectType.USER
+    members: MemberPlan | None = None  # groups: the member changes (GoTo ids) to send after `values`
 
 
 SKIPPED_OUT_OF_SCOPE = "out of scope, but SKIP_OUT_OF_SCOPE_DELETIONS is on: the GoTo account is left active"
@@ -83,29 +109,32 @@ def plan_user(
         if not link.active:
             return None
         reason = f"{scope.reason}; deactivated, not deleted: {HARD_DELETE_KEPT}"
-        return _disable(candidate.source_id, reason, link.target_id, display)
+        return _disable(candidate, reason, link, display)
     if not scope.in_scope:
         if link is not None and link.active and skip_out_of_scope_deletions and scope.kind.out_of_scope:
             reason = f"{scope.reason}; {SKIPPED_OUT_OF_SCOPE}"
             return Operation(Action.SKIP, candidate.source_id, reason, link.target_id, display)
         if link is not None and link.active:
-            return _disable(candidate.source_id, scope.reason, link.target_id, display)
+            return _disable(candidate, scope.reason, link, display)
         if link is None and scope.assigned:
             return Operation(Action.SKIP, candidate.source_id, scope.reason, None, display)
         return None
     if source is None:
         raise ValueError(f"user {candidate.source_id} is in scope but its Entra attributes are unknown")
+    licenses = _licenses(candidate)
     if link is None:
-        values = {**mapping.map_user(source, creating=True), "active": True}
+        values = {**mapping.map_user(source, creating=True), "active": True, **licenses}
+        if licenses and not licenses[LICENSES]:
+            del values[LICENSES]  # nothing to assign
         changes = tuple(Change(path, None, value) for path, value in values.items() if value is not None)
         return Operation(
             Action.CREATE, candidate.source_id, scope.reason, None, display, values, changes, values
         )
-    desired = {**mapping.map_user(source, creating=False), "active": True}
+    desired = {**mapping.map_user(source, creating=False), "active": True, **licenses}
     changes = tuple(
-        Change(path, link.written.get(path), value)
+        Change(path, _written(link, path), value)
         for path, value in desired.items()
-        if link.written.get(path) != value
+        if _written(link, path) != value
     )
     if not changes:
         return None
@@ -119,13 +148,34 @@ def plan_user(
         display,
         new_values,
         changes,
-        {**mapping.map_user(source, creating=True), "active": True},
+        {**mapping.map_user(source, creating=True), "active": True, **licenses},
     )
 
 
-def _disable(source_id: str, reason: str, target_id: str, display: str | None) -> Operation:
-    change = Change("active", True, False)
-    return Operation(Action.DISABLE, source_id, reason, target_id, display, {"active": False}, (change,))
+LICENSES = "licenses"  # the pseudo-path of a user's GoTo license keys (sorted); the Admin API sets it
+
+
+def _licenses(candidate: Candidate) -> dict[str, list[str]]:
+    return {} if candidate.licenses is None else {LICENSES: sorted(candidate.licenses)}
+
+
+def _written(link: Link, path: str) -> Any:
+    """What was last written; a user whose licenses were never set holds none."""
+    value = link.written.get(path)
+    return (sorted(value) if value else []) if path == LICENSES else value
+
+
+def _disable(candidate: Candidate, reason: str, link: Link, display: str | None) -> Operation:
+    """Deactivate; a user whose licenses are managed gives them back (a seat freed for another)."""
+    values: dict[str, Any] = {"active": False}
+    changes = [Change("active", True, False)]
+    held = _written(link, LICENSES)
+    if candidate.licenses is not None and held:
+        values[LICENSES] = []
+        changes.append(Change(LICENSES, held, []))
+    return Operation(
+        Action.DISABLE, candidate.source_id, reason, link.target_id, display, values, tuple(changes)
+    )
 
 
 def _display_name(source: Mapping[str, Any] | None, link: Link | None) -> str | None:

@@ -22,6 +22,7 @@ from provisioning.model import (
     MemberChange,
     ObjectType,
     RetryRow,
+    ServicePrincipal,
     UserChange,
 )
 
@@ -38,6 +39,13 @@ class Source(Protocol):
     ) -> AsyncIterator[DeltaPage[GroupChange]]: ...
     async def list_group_members(self, group_id: str) -> list[MemberChange]: ...
     async def get_user(self, user_id: str, *, select: Sequence[str]) -> dict[str, Any] | None: ...
+    async def get_group(self, group_id: str, *, select: Sequence[str]) -> dict[str, Any] | None:
+        """The group's properties, None when it is gone (read when a cycle does not know them)."""
+        ...
+
+    async def get_service_principal(self, sp_id: str) -> ServicePrincipal:
+        """The app and its roles (read once per cycle when licenses are mapped)."""
+        ...
 
 
 class StateStore(Protocol):

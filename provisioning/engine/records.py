@@ -12,10 +12,19 @@ from typing import Any
 
 from provisioning.engine.apply import Outcome, audit_action
 from provisioning.engine.decisions import climb_retry_ladder
+from provisioning.engine.group_plan import MEMBERS
 from provisioning.engine.plan import Action, Change, Operation
 from provisioning.engine.ports import StateStore
 from provisioning.engine.run import CycleRun
-from provisioning.model import PLANNED, AuditRecord, AuditStatus, CycleRecord, Link, ModifiedProperty
+from provisioning.model import (
+    PLANNED,
+    AuditRecord,
+    AuditStatus,
+    CycleRecord,
+    Link,
+    ModifiedProperty,
+    ObjectType,
+)
 
 
 @dataclass(slots=True)
@@ -42,6 +51,7 @@ def held_row(held: Held) -> dict[str, Any]:
         "Reason": op.reason,
         "DisplayName": op.display_name or "",
         "Changes": json.dumps([[c.path, c.old, c.new] for c in op.changes]),
+        "ObjectType": op.object_type.value,
     }
 
 
@@ -53,15 +63,25 @@ def held_from_row(row: Mapping[str, Any], link: Link | None) -> Held:
         str(row["Reason"]),
         str(row.get("TargetId") or "") or None,
         str(row.get("DisplayName") or "") or None,
-        {c.path: c.new for c in changes},
+        {c.path: c.new for c in changes if c.path != MEMBERS},
         changes,
+        object_type=_object_type(row),
     )
     return Held(op, link)
 
 
+def _object_type(row: Mapping[str, Any]) -> ObjectType:
+    """Rows written before groups were provisioned hold users."""
+    return ObjectType(str(row.get("ObjectType") or ObjectType.USER.value))
+
+
 async def load_held(state: StateStore, kind: str) -> list[Held]:
     rows = await state.list_held_operations(kind)
-    links = await state.get_links([str(r["SourceId"]) for r in rows])
+    links: dict[str, Link] = {}
+    for object_type in ObjectType:
+        ids = [str(r["SourceId"]) for r in rows if _object_type(r) is object_type]
+        if ids:
+            links.update(await state.get_links(ids, object_type=object_type))
     return [held_from_row(r, links.get(str(r["SourceId"]))) for r in rows]
 
 
@@ -139,6 +159,13 @@ def unmappable(user_id: str, display_name: str | None, link: Link | None, error:
     )
 
 
+def _relinked(op: Operation, outcome: Outcome, link: Link | None) -> bool:
+    """Whether the user's GoTo account, as groups see it, is new, moved or gone."""
+    if op.action in (Action.CREATE, Action.DELETE):
+        return True
+    return op.action is Action.UPDATE and (link is None or link.target_id != outcome.target_id)
+
+
 class Recorder:
     """Writes what happened: audit records first, then links, then the retry ladder."""
 
@@ -168,7 +195,7 @@ class Recorder:
         snapshots = snapshots or {}
         records: list[AuditRecord] = []
         upserts: list[Link] = list(refreshed)
-        deleted: list[str] = []
+        deleted: dict[ObjectType, list[str]] = {}
         failures: dict[str, str] = {}
         succeeded: list[str] = []
         for outcome in outcomes:
@@ -181,22 +208,28 @@ class Recorder:
                 continue
             succeeded.append(op.source_id)
             link = links.get(op.source_id)
+            if op.object_type is ObjectType.USER and _relinked(op, outcome, link):
+                run.relinked.add(op.source_id)  # the groups naming this user are looked at again
             if op.action is Action.DELETE:
-                deleted.append(op.source_id)
+                deleted.setdefault(op.object_type, []).append(op.source_id)
+            elif op.action is Action.SKIP and op.object_type is ObjectType.GROUP and link is not None:
+                link.active = False  # left alone in GoTo (GROUP_DEPROVISION_ACTION=keep): not managed now
+                upserts.append(link)
             elif op.action is Action.DISABLE and link is not None:
                 link.active = False
-                link.written["active"] = False
+                link.written.update(op.values or {"active": False})
                 link.source = snapshots.get(op.source_id) or link.source
                 upserts.append(link)
             elif op.action in (Action.CREATE, Action.UPDATE) and outcome.target_id is not None:
                 source = snapshots.get(op.source_id) or (link.source if link else {})
-                upserts.append(Link(op.source_id, outcome.target_id, True, dict(outcome.written), source))
+                written = dict(outcome.written)
+                upserts.append(Link(op.source_id, outcome.target_id, True, written, source, op.object_type))
         # Audit first: a crash after it replays the object (adopt, recorded again); a crash between
         # links and audit would leave an applied action that no record explains.
         await self.state.add_audit_records(records)
         await self.state.upsert_links(upserts)
-        if deleted:
-            await self.state.delete_links(deleted)
+        for object_type, source_ids in deleted.items():
+            await self.state.delete_links(source_ids, object_type=object_type)
         if failures:
             existing = await self.state.list_retries()
             await self.state.upsert_retries(climb_retry_ladder(failures, existing, now=run.clock()))

@@ -47,6 +47,7 @@ class CycleRun:
     claims: Claims = field(default_factory=Claims)  # GoTo accounts this run's operations hold
     owners: LinkIndex | None = None  # the links by GoTo id, read on the run's first adoption
     links_stored: bool = True  # False: the state held no link when the run began (nothing to read)
+    relinked: set[str] = field(default_factory=set)  # users whose GoTo account came, moved or went
 
     def __post_init__(self) -> None:
         self.result = CycleResult(self.cycle)

@@ -57,13 +57,23 @@ class AssignmentIndex:
             elif a.principal_type == "Group":
                 self.by_group[a.principal_id].append(a)
         self.user_groups: dict[str, set[str]] = defaultdict(set)
+        self.members: dict[str, set[str]] = {}  # assigned group -> its direct user members
         for group_id in self.by_group:
-            for user_id in members.get(group_id, ()):
+            self.members[group_id] = set(members.get(group_id, ()))
+            for user_id in self.members[group_id]:
                 self.user_groups[user_id].add(group_id)
 
     @property
     def assigned_group_ids(self) -> set[str]:
         return set(self.by_group)
+
+    def provisionable_group_ids(self) -> set[str]:
+        """Groups assigned with a real role: those pushed to GoTo (Default Access is not provisioned)."""
+        return {g for g, rows in self.by_group.items() if any(not a.is_default_access for a in rows)}
+
+    def role_ids_of(self, user_id: str) -> set[str]:
+        """Every real app role the user holds, directly or through assigned groups."""
+        return {a.app_role_id for a in self.assignments_of(user_id) if not a.is_default_access}
 
     def provisionable_user_count(self) -> int:
         """Users assigned with a real role, directly or through a group (before enabled/deleted checks)."""

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from provisioning.engine.cycle import EngineOptions, SyncEngine
+from provisioning.engine.group_sync import GroupPolicy
+from provisioning.engine.licenses import LicenseMap
 from provisioning.engine.run import CycleResult
+from provisioning.mapping.file import load_default
 from provisioning.state.tables import TableState
-from tests.engine.fakes import SP, FakeSource, FakeTarget
+from tests.engine.fakes import SP, FakeGroups, FakeSource, FakeTarget
 from tests.fixtures.azurite import STORES, state_store
 
 
@@ -26,10 +29,25 @@ class Bench:
     source: FakeSource = field(default_factory=FakeSource)
     target: FakeTarget = field(default_factory=FakeTarget)
     told: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    groups: FakeGroups | None = None  # set: groups are pushed to GoTo (`push_groups()`)
+    group_options: dict[str, Any] = field(default_factory=dict)
+    licenses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def push_groups(self, **options: Any) -> FakeGroups:
+        """From now on the engine pushes groups (GroupPolicy options: member_cap, deprovision_action)."""
+        self.groups = self.groups or FakeGroups(self.target)
+        self.group_options = options
+        return self.groups
 
     def engine(self, **options: Any) -> SyncEngine:
         clock = options.pop("clock", None)
         mapping = options.pop("mapping", None)
+        extra: dict[str, Any] = {}
+        if self.groups is not None:
+            policy = GroupPolicy(load_default().groups, **self.group_options)
+            extra = {"groups": policy, "group_target": self.groups}
+        if self.licenses:
+            extra["licenses"] = LicenseMap(self.licenses)
 
         async def notify(condition: str, details: Any) -> None:
             self.told.append((condition, dict(details)))
@@ -43,6 +61,7 @@ class Bench:
             options=EngineOptions(**options),
             notify=notify,
             clock=clock,
+            **extra,
         )
 
     async def cycle(

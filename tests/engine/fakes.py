@@ -17,8 +17,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provisioning.engine.apply import TargetUser
+from provisioning.engine.group_target import TargetGroup
 from provisioning.errors import BadRequestError, ConflictError, DeltaExpiredError, NotFoundError
-from provisioning.model import Assignment, DeltaPage, GroupChange, MemberChange, UserChange
+from provisioning.model import (
+    AppRole,
+    Assignment,
+    DeltaPage,
+    GroupChange,
+    MemberChange,
+    ServicePrincipal,
+    UserChange,
+)
 
 SP = "sp-1"
 ROLE = "role-user"
@@ -32,6 +41,9 @@ class FakeSource:
     state: dict[str, str] = field(default_factory=dict)  # id -> active | soft | hard
     assignments: dict[str, Assignment] = field(default_factory=dict)
     members: dict[str, set[str]] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # group id -> properties
+    gone_groups: set[str] = field(default_factory=set)
+    app_roles: dict[str, str] = field(default_factory=lambda: {ROLE: "User"})  # role id -> value
     log: list[tuple[int, str, str]] = field(default_factory=list)  # (version, kind, id)
     expired: set[str] = field(default_factory=set)
     calls: Counter[str] = field(default_factory=Counter)
@@ -81,8 +93,19 @@ class FakeSource:
     def unassign(self, principal_id: str) -> None:
         del self.assignments[principal_id]
 
-    def add_group(self, group_id: str, *members: str) -> None:
+    def add_group(self, group_id: str, *members: str, name: str | None = None) -> None:
         self.members[group_id] = set(members)
+        self.groups[group_id] = {"displayName": name or f"Group {group_id}"}
+        self._touch("group", group_id)
+
+    def rename_group(self, group_id: str, name: str) -> None:
+        self.groups[group_id]["displayName"] = name
+        self._touch("group", group_id)
+
+    def delete_group(self, group_id: str) -> None:
+        """Gone from Entra: its assignment goes with it, as in Entra."""
+        self.gone_groups.add(group_id)
+        self.assignments.pop(group_id, None)
         self._touch("group", group_id)
 
     def add_member(self, group_id: str, user_id: str) -> None:
@@ -149,19 +172,39 @@ class FakeSource:
             return
         since, _ = _parse(link)
         changes: dict[str, list[MemberChange]] = {}
+        touched: set[str] = set()
         for v, kind, object_id in self.log:
             if since is not None and v > since and kind.startswith("member"):
                 user = kind.split(":", 1)[1]
                 changes.setdefault(object_id, []).append(
                     MemberChange(user, "user", kind.startswith("member-"))
                 )
-        yield DeltaPage(
-            [GroupChange(g, {}, tuple(m)) for g, m in changes.items()], delta_link=f"v{self.version}"
-        )
+            elif since is not None and v > since and kind == "group":
+                touched.add(object_id)
+                changes.setdefault(object_id, [])
+        items = []
+        for g, m in changes.items():
+            if g in self.gone_groups:
+                items.append(GroupChange(g, {}, (), "deleted"))
+            else:
+                props = {k: v for k, v in self.groups.get(g, {}).items() if g in touched and k in select}
+                items.append(GroupChange(g, props, tuple(m)))
+        yield DeltaPage(items, delta_link=f"v{self.version}")
 
     async def list_group_members(self, group_id: str) -> list[MemberChange]:
         self.calls["members"] += 1
         return [MemberChange(u, "user") for u in sorted(self.members.get(group_id, ()))]
+
+    async def get_group(self, group_id: str, *, select: Sequence[str]) -> dict[str, Any] | None:
+        self.calls["get_group"] += 1
+        if group_id in self.gone_groups or group_id not in self.groups:
+            return None
+        return {"id": group_id, **{k: v for k, v in self.groups[group_id].items() if k in select}}
+
+    async def get_service_principal(self, sp_id: str) -> ServicePrincipal:
+        self.calls["service_principal"] += 1
+        roles = tuple(AppRole(i, v, v) for i, v in self.app_roles.items())
+        return ServicePrincipal(sp_id, "GoToMeeting", roles)
 
     async def get_user(self, user_id: str, *, select: Sequence[str]) -> dict[str, Any] | None:
         self.calls["get_user"] += 1
@@ -232,3 +275,79 @@ class FakeTarget:
 
     def active_names(self) -> set[str]:
         return {a["userName"].lower() for a in self.accounts.values() if a.get("active")}
+
+
+@dataclass
+class FakeGroups:
+    """GoTo's groups: names unique ignoring case (409), members must be existing accounts (400)."""
+
+    users: FakeTarget
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # GoTo id -> values + "members"
+    calls: Counter[str] = field(default_factory=Counter)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def by_name(self, name: str) -> dict[str, Any] | None:
+        return next((g for g in self.groups.values() if g["displayName"].lower() == name.lower()), None)
+
+    def add_existing(self, name: str, *members: str) -> str:
+        group_id = f"grp-{next(self._ids)}"
+        self.groups[group_id] = {"id": group_id, "displayName": name, "members": list(members)}
+        return group_id
+
+    def _view(self, group: Mapping[str, Any]) -> TargetGroup:
+        return TargetGroup(group["id"], group["displayName"], tuple(group["members"]))
+
+    async def create_group(self, values: Mapping[str, Any]) -> TargetGroup:
+        self.calls["create"] += 1
+        if self.by_name(str(values["displayName"])) is not None:
+            raise ConflictError("displayName taken", status=409)
+        group_id = f"grp-{next(self._ids)}"
+        self.groups[group_id] = {"id": group_id, **values, "members": []}
+        return self._view(self.groups[group_id])
+
+    async def find_group(self, *, display_name: str) -> TargetGroup | None:
+        self.calls["find"] += 1
+        found = [g for g in self.groups.values() if g["displayName"] == display_name]
+        return self._view(found[0]) if found else None
+
+    def _group(self, target_id: str) -> dict[str, Any]:
+        if target_id not in self.groups:
+            raise NotFoundError("no such group", status=404)
+        return self.groups[target_id]
+
+    async def update_group(self, target_id: str, values: Mapping[str, Any]) -> None:
+        self.calls["update"] += 1
+        self._group(target_id).update(values)
+
+    async def add_members(self, target_id: str, member_ids: Sequence[str]) -> None:
+        group = self._group(target_id)
+        for start in range(0, len(member_ids), 100):
+            self.calls["add_members"] += 1
+            chunk = list(member_ids[start : start + 100])
+            unknown = [m for m in chunk if m not in self.users.accounts]
+            if unknown:
+                raise BadRequestError(f"unknown members {unknown}", status=400)
+            group["members"] += [m for m in chunk if m not in group["members"]]
+
+    async def remove_members(self, target_id: str, member_ids: Sequence[str]) -> None:
+        group = self._group(target_id)
+        for start in range(0, len(member_ids), 100):
+            self.calls["remove_members"] += 1
+            gone = set(member_ids[start : start + 100])
+            group["members"] = [m for m in group["members"] if m not in gone]
+
+    async def delete_group(self, target_id: str) -> bool:
+        self.calls["delete"] += 1
+        return self.groups.pop(target_id, None) is not None
+
+    @property
+    def writes(self) -> int:
+        return sum(n for call, n in self.calls.items() if call != "find")
+
+    def named(self, name: str) -> dict[str, Any]:
+        found = self.by_name(name)
+        assert found is not None, f"no GoTo group {name!r}"
+        return found
+
+    def member_names(self, name: str) -> set[str]:
+        return {self.users.accounts[m]["userName"].split("@")[0] for m in self.named(name)["members"]}

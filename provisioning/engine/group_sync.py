@@ -1,0 +1,121 @@
+"""A cycle's group phase: which groups need work, and their operations.
+
+It runs once the cycle's users are applied and recorded, so every account a membership names
+exists (a membership change never waits a cycle for its user). Only groups something happened to
+are looked at: a change in Entra (members, attributes, deletion), an assignment that came or went,
+a member whose GoTo account came, moved or went, a retry that is due, a group never pushed. A
+quiet cycle reads the group links (one query) and sends nothing to GoTo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioning.engine.group_plan import GroupCandidate, GroupDeprovisionAction, plan_group
+from provisioning.engine.groups import GroupDelta
+from provisioning.engine.plan import Action, Operation
+from provisioning.engine.ports import Source, StateStore
+from provisioning.engine.records import Held
+from provisioning.engine.run import CycleRun
+from provisioning.engine.scope import AssignmentIndex
+from provisioning.mapping.attributes import GroupMapping
+from provisioning.model import Link, ObjectType
+
+NEW_ACCOUNT = "(new)"  # a dry run's placeholder GoTo id for a user it would create
+
+
+@dataclass(slots=True)
+class GroupWork:
+    """The group phase's plan: operations to apply now, deletes for the deletion guard."""
+
+    operations: list[Operation] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
+    links: dict[str, Link] = field(default_factory=dict)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPolicy:
+    mapping: GroupMapping
+    member_cap: int = 100
+    deprovision_action: GroupDeprovisionAction = "delete"
+
+    @property
+    def select(self) -> list[str]:
+        """What the groups delta and a group read ask Graph for (members rides on the delta)."""
+        return [*self.mapping.graph_select(extra=()), "members"]
+
+
+async def plan_groups(
+    source: Source,
+    state: StateStore,
+    policy: GroupPolicy,
+    run: CycleRun,
+    index: AssignmentIndex,
+    groups: GroupDelta,
+    *,
+    retries: set[str],
+) -> GroupWork:
+    links = {link.source_id: link async for link in state.list_links(object_type=ObjectType.GROUP)}
+    wanted = index.provisionable_group_ids() - groups.gone
+    managed = {g for g, link in links.items() if link.active}
+    touched = groups.touched() | (wanted ^ managed) | (retries & (wanted | set(links)))
+    users = run.relinked | set(_planned_creates(run))
+    for user_id in users:
+        touched |= index.user_groups.get(user_id, set())
+    touched &= wanted | set(links)
+    work = GroupWork(links={g: links[g] for g in touched if g in links})
+    if not touched:
+        return work
+    member_ids = {u for g in touched if g in wanted for u in index.members.get(g, ())}
+    accounts = await state.get_links(member_ids) if member_ids else {}
+    goto_ids = {u: link.target_id for u, link in accounts.items()}
+    if run.dry_run:
+        goto_ids.update({u: f"{NEW_ACCOUNT}{u}" for u in _planned_creates(run) if u in member_ids})
+    fields = [name for name in policy.select if name not in ("id", "members")]
+    for group_id in sorted(touched):
+        link = links.get(group_id)
+        attributes: dict[str, Any] | None = None
+        gone = group_id in groups.gone
+        if group_id in wanted:
+            attributes = {**(link.source if link else {}), **groups.attributes.get(group_id, {})}
+            if not all(name in attributes for name in fields):
+                read = await source.get_group(group_id, select=policy.select)
+                if read is None:
+                    gone, attributes = True, None  # deleted since the assignments were read
+                else:
+                    attributes = {k: v for k, v in read.items() if k not in ("id", "members")}
+        members = {u: goto_ids[u] for u in index.members.get(group_id, ()) if u in goto_ids}
+        candidate = GroupCandidate(
+            group_id,
+            attributes,
+            link,
+            assigned=group_id in wanted and not gone,
+            deleted=gone,
+            members=members,
+        )
+        op = plan_group(
+            candidate, policy.mapping, cap=policy.member_cap, deprovision_action=policy.deprovision_action
+        )
+        if attributes is not None:
+            work.snapshots[group_id] = attributes
+        if op is None:
+            continue
+        if op.action is Action.DELETE:
+            work.held.append(Held(op, link, attributes))
+        else:
+            work.operations.append(op)
+    return work
+
+
+def _planned_creates(run: CycleRun) -> Sequence[str]:
+    """Users a dry run would create: their groups would change too."""
+    if not run.dry_run:
+        return ()
+    return [
+        op.source_id
+        for op in run.result.planned
+        if op.action is Action.CREATE and op.object_type is ObjectType.USER
+    ]
