@@ -52,6 +52,8 @@ class ControlApp:
             ("/_sandbox/groups/<group_id>", "GET", self._get_group),
             ("/_sandbox/groups/<group_id>", "PATCH", self._update_group),
             ("/_sandbox/groups/<group_id>", "DELETE", self._delete_group),
+            ("/_sandbox/groups/<group_id>/restore", "POST", self._restore_group),
+            ("/_sandbox/groups/<group_id>/purge", "POST", self._purge_group),
             ("/_sandbox/groups/<group_id>/members", "GET", self._list_members),
             ("/_sandbox/groups/<group_id>/members", "POST", self._add_member),
             ("/_sandbox/groups/<group_id>/members/<member_id>", "DELETE", self._remove_member),
@@ -167,6 +169,13 @@ class ControlApp:
     def _delete_group(self, request: Request, group_id: str) -> Any:
         self.tenant.delete_group(group_id)
         return {"id": group_id, "deleted": True}
+
+    def _restore_group(self, request: Request, group_id: str) -> Any:
+        return self.tenant.restore_group(group_id)
+
+    def _purge_group(self, request: Request, group_id: str) -> Any:
+        self.tenant.purge_group(group_id)
+        return {"id": group_id, "purged": True}
 
     def _list_members(self, request: Request, group_id: str) -> Any:
         return {"value": [{"id": i, "type": t} for i, t in self.tenant.members(group_id)]}

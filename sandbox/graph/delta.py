@@ -82,8 +82,9 @@ def _group_entries(
             continue
         if since is None or record.lifecycle > since:
             if record.deleted:
-                if since is not None:
-                    entries.append(_removed(record.id, "deleted"))
+                # a deleted group in the recycle bin is "changed" (restorable), even in a first round
+                if since is not None or record.restorable:
+                    entries.append(_removed(record.id, "changed" if record.restorable else "deleted"))
                 continue
             members = _members(tenant, record, None) if with_members else []
             entries.extend(_group_chunks(record, props, members, max_members))

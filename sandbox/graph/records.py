@@ -101,6 +101,7 @@ class GroupRecord:
     created: int
     lifecycle: int
     deleted: bool = False
+    restorable: bool = False  # deleted but in the recycle bin (Microsoft 365 groups only)
     members: dict[str, MemberLink] = field(default_factory=dict)
 
 

@@ -9,7 +9,10 @@ Lifecycle rules (chosen to follow Entra where it is documented, and kept consist
 - hard delete (from active or soft-deleted) removes the user's memberships and assignments for
   good; users/delta reports `@removed: deleted`;
 - deleting a group (security groups have no recycle bin) removes its assignments and the
-  memberships it had in other groups; groups/delta reports `@removed: deleted`.
+  memberships it had in other groups; groups/delta reports `@removed: deleted`;
+- a Microsoft 365 group (groupTypes ["Unified"]) goes to the recycle bin instead, like a user's soft
+  delete: hidden with its assignments and memberships kept, groups/delta reports `@removed: changed`;
+  `restore_group` brings it back whole, `purge_group` deletes it for good (`@removed: deleted`).
 """
 
 from __future__ import annotations
@@ -276,13 +279,44 @@ class Tenant:
             return dict(record.props)
 
     def delete_group(self, group_id: str) -> None:
+        """A security group is gone for good; a Microsoft 365 group goes to the recycle bin."""
         with self.lock:
             record = self._group(group_id)
             version = self._next_version()
             record.deleted = True
             record.lifecycle = version
-            self._remove_memberships_of(group_id, version)
-            self._assignments = [a for a in self._assignments if a.principal_id != group_id]
+            if "Unified" in (record.props.get("groupTypes") or []):
+                record.restorable = True
+                self._touch_memberships_of(group_id, version)
+                return
+            self._purge(record, version)
+
+    def restore_group(self, group_id: str) -> dict[str, Any]:
+        """Out of the recycle bin with its members, memberships and assignments."""
+        with self.lock:
+            record = self._groups.get(group_id)
+            if record is None or not record.restorable:
+                raise UnknownObjectError(f"no group {group_id} in the recycle bin")
+            record.deleted = False
+            record.restorable = False
+            record.lifecycle = self._next_version()
+            self._touch_memberships_of(group_id, record.lifecycle)
+            return dict(record.props)
+
+    def purge_group(self, group_id: str) -> None:
+        """Empty a deleted Microsoft 365 group from the recycle bin: gone for good."""
+        with self.lock:
+            record = self._groups.get(group_id)
+            if record is None or not record.restorable:
+                raise UnknownObjectError(f"no group {group_id} in the recycle bin")
+            record.restorable = False
+            version = self._next_version()
+            record.lifecycle = version
+            self._purge(record, version)
+
+    def _purge(self, record: GroupRecord, version: int) -> None:
+        self._remove_memberships_of(record.id, version)
+        self._assignments = [a for a in self._assignments if a.principal_id != record.id]
 
     def add_member(self, group_id: str, member_id: str) -> None:
         """Add a direct member: an active user or another group (nesting is never expanded)."""
