@@ -149,8 +149,11 @@ class GraphSource:
 
     async def get_group(self, group_id: str, *, select: Sequence[str]) -> dict[str, Any] | None:
         """The group's selected properties, or None when Graph has no such group (deleted or never
-        was): a group's delta entry may carry only what changed, so the engine reads the rest here."""
-        query = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(select=list(select))
+        was): a group's delta entry may carry only what changed, so the engine reads the rest here.
+        `members` (what groups/delta selects) is a navigation property a plain read does not select:
+        it is left out, and members are read with `list_group_members`."""
+        fields = [name for name in select if name.lower() != "members"] or ["id"]
+        query = GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(select=fields)
         request = self._client.groups.by_group_id(group_id).to_get_request_information(
             RequestConfiguration(query_parameters=query)
         )

@@ -25,6 +25,12 @@ async def test_get_group_selects_and_misses(graph_sim: GraphSimulator, graph_sou
     }
     query = graph_sim.counters.queries("GET /v1.0/groups/{id}")
     assert query[-1] == "$select=displayName"
+    # the groups/delta select (members included): members is not a property of a plain read
+    assert await graph_source.get_group(group, select=["displayName", "members"]) == {
+        "id": group,
+        "displayName": "Sales",
+    }
+    assert graph_sim.counters.queries("GET /v1.0/groups/{id}")[-1] == "$select=displayName"
 
     tenant.delete_group(group)
     assert await graph_source.get_group(group, select=["displayName"]) is None
