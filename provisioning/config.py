@@ -328,9 +328,7 @@ def read_settings(r: SettingsReader, *, host_json: Path = HOST_JSON) -> Settings
             integer(*GROUP_MEMBER_CAP_RANGE, noun="a whole number of members"),
             DEFAULT_GROUP_MEMBER_CAP,
         ),
-        group_deprovision_action=r.value(
-            "GROUP_DEPROVISION_ACTION", _group_deprovision_action, "delete"
-        ),
+        group_deprovision_action=r.value("GROUP_DEPROVISION_ACTION", _group_deprovision_action, "delete"),
         goto_admin_base_url=r.value("GOTO_ADMIN_BASE_URL", url, DEFAULT_GOTO_ADMIN_BASE_URL),
         goto_license_assignment=r.value("GOTO_LICENSE_ASSIGNMENT", _license_assignment, "user"),
         notifications=read_notification_settings(r),

@@ -19,12 +19,15 @@ from azure.core.pipeline.transport import AioHttpTransport
 
 from provisioning.alerts import MailAlerts
 from provisioning.config import Settings
+from provisioning.engine.apply import UserTarget
 from provisioning.engine.cycle import CycleResult, EngineOptions, Progress, SyncEngine
+from provisioning.engine.group_sync import GroupPolicy
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Waiting
+from provisioning.engine.licenses import LicenseMap
 from provisioning.errors import StorageError
 from provisioning.goto_auth import GoToAuth, load_goto_auth_settings, open_goto_auth
-from provisioning.mapping.attributes import UserMapping
 from provisioning.mapping.file import load_mappings
+from provisioning.mapping.model import MappingFile
 from provisioning.notify import Notifier
 from provisioning.source.graph import GraphSource
 from provisioning.source.graph_client import StaticTokenCredential, create_graph_client
@@ -33,6 +36,8 @@ from provisioning.state.tablestore import RetryPolicy as StorageRetry
 from provisioning.state.tablestore import TableStore
 from provisioning.target.capabilities import Capabilities
 from provisioning.target.dialect import ScimDialect
+from provisioning.target.group_target import ScimGroupTarget
+from provisioning.target.licensed_target import LicensedUserTarget
 from provisioning.target.licenses import GoToLicenses, open_licenses
 from provisioning.target.scim import ScimClient
 from provisioning.target.throttle import RetryPolicy, Throttle
@@ -52,25 +57,43 @@ class Services:
     graph_requests: list[int]
     alerts: MailAlerts | None = None
     goto_auth: GoToAuth | None = None
+    licenses: GoToLicenses | None = None
 
     def engine(
         self,
         settings: Settings,
         *,
-        mapping: UserMapping | None = None,
+        mapping: MappingFile | None = None,
         progress: Progress | None = None,
         clock: Callable[[], datetime] | None = None,
         lease_ttl_seconds: float = LEASE_TTL_SECONDS,
     ) -> SyncEngine:
-        """`mapping` defaults to MAPPINGS_FILE's users section (or the built-in default); a broken
-        file raises MappingFileError naming every problem, so no cycle runs on half of it."""
-        mapping = mapping or load_mappings(settings.mappings_file).users
+        """`mapping` defaults to MAPPINGS_FILE (or the built-in default); a broken file raises
+        MappingFileError naming every problem, so no cycle runs on half of it. Its `licenses`
+        section, when not empty, sends a user's licenses to the Admin API; nothing calls it otherwise."""
+        loaded = mapping or load_mappings(settings.mappings_file)
+        users = loaded.users
+        target: UserTarget = ScimUserTarget(self.scim, paths=users.targets(creating=True))
+        licenses = None
+        if loaded.licenses:
+            if self.licenses is None:
+                raise ValueError("the mapping file maps licenses but no Admin API client was opened")
+            target = LicensedUserTarget(target, self.licenses)
+            licenses = LicenseMap(loaded.licenses)
+        groups = GroupPolicy(
+            loaded.groups,
+            member_cap=settings.group_member_cap,
+            deprovision_action=settings.group_deprovision_action,
+        )
         return SyncEngine(
             source=self.source,
-            target=ScimUserTarget(self.scim, paths=mapping.targets(creating=True)),
+            target=target,
             state=self.state,
             service_principal_id=settings.service_principal_id,
-            mapping=mapping,
+            mapping=users,
+            groups=groups,
+            group_target=ScimGroupTarget(self.scim),
+            licenses=licenses,
             concurrency=lambda: self.scim.throttle.in_flight(settings.goto_max_concurrency),
             options=EngineOptions(
                 provisioning_enabled=settings.provisioning_enabled,
@@ -288,7 +311,15 @@ async def open_services(
         if settings.notifications.enabled:
             notifier = await stack.enter_async_context(_notifier(settings))
             alerts = MailAlerts(notifier, threshold=settings.deprovision_threshold)
-        yield Services(clients.source, clients.scim, state, clients.graph_requests, alerts, clients.goto_auth)
+        yield Services(
+            clients.source,
+            clients.scim,
+            state,
+            clients.graph_requests,
+            alerts,
+            clients.goto_auth,
+            clients.licenses,
+        )
 
 
 async def run_sync(
@@ -299,7 +330,7 @@ async def run_sync(
     initiated_by: str = "timer",
     lease_wait: float = 0.0,
     on_lease_wait: Waiting | None = None,
-    mapping: UserMapping | None = None,
+    mapping: MappingFile | None = None,
 ) -> CycleResult:
     """One cycle with fresh clients: what the timer and `python -m provisioning sync` both run.
     `mapping`: one the caller already loaded from MAPPINGS_FILE (else it is loaded here).

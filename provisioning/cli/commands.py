@@ -44,7 +44,7 @@ LOG_FORMATS = ("table", "json", "csv")
 
 def sync(*, dry_run: bool, as_json: bool) -> int:
     def run(settings: Settings) -> CycleResult:
-        mapping = load_mappings(settings.mappings_file).users  # a broken file stops here, no progress
+        mapping = load_mappings(settings.mappings_file)  # a broken file stops here, no progress
         with CycleProgress() as progress:
             return asyncio.run(
                 run_sync(

@@ -57,7 +57,9 @@ async def plan_groups(
     groups: GroupDelta,
     *,
     retries: set[str],
+    only: set[str] | None = None,
 ) -> GroupWork:
+    """`only`: the groups to look at (on-demand provisioning of one group); None: every touched one."""
     links = {link.source_id: link async for link in state.list_links(object_type=ObjectType.GROUP)}
     wanted = index.provisionable_group_ids() - groups.gone
     managed = {g for g, link in links.items() if link.active}
@@ -66,6 +68,8 @@ async def plan_groups(
     for user_id in users:
         touched |= index.user_groups.get(user_id, set())
     touched &= wanted | set(links)
+    if only is not None:
+        touched &= only
     work = GroupWork(links={g: links[g] for g in touched if g in links})
     if not touched:
         return work

@@ -12,6 +12,8 @@ from typing import Any
 
 from provisioning.engine.apply import apply_operation
 from provisioning.engine.cycle import SyncEngine
+from provisioning.engine.group_sync import plan_groups
+from provisioning.engine.groups import GroupDelta
 from provisioning.engine.lease import NoLease
 from provisioning.engine.plan import Action, Operation
 from provisioning.engine.run import CycleRun
@@ -109,6 +111,7 @@ class OnDemand:
     async def _provision(self, user_id: str, run: CycleRun, result: OnDemandResult) -> None:
         engine = self.engine
         index = await self._index_for(user_id)
+        await engine.read_roles()
         link = await engine.state.get_link(user_id)
         candidate = await engine.candidate(user_id, None, link, index)
         assert candidate is not None  # the user exists (just read)
@@ -173,11 +176,68 @@ class OnDemand:
         return {
             "entraId": group_id,
             "dryRun": dry_run,
-            "group": {
-                "status": "skipped",
-                "description": "groups are not pushed to GoTo yet; their members are",
-            },
+            "group": await self._push_group(group_id, set(members), dry_run=dry_run),
             "members": [r.as_dict() for r in results],
+        }
+
+    async def _push_group(self, group_id: str, members: set[str], *, dry_run: bool) -> dict[str, Any]:
+        """The group itself, after its chosen members: created, renamed, refilled or removed, with
+        the members this function provisions (all of them, not only those chosen now)."""
+        engine = self.engine
+        if engine.groups is None:
+            return {"status": "skipped", "action": "none", "description": "groups are not pushed to GoTo"}
+        run = CycleRun.start("on-demand", initiated_by="on-demand", dry_run=dry_run, clock=engine.clock)
+        assignments = [
+            a
+            for a in await engine.source.list_assignments(engine.sp_id)
+            if a.principal_type in ("User", "Group")
+        ]
+        index = AssignmentIndex(assignments, {group_id: members})
+        delta = GroupDelta(relisted={group_id})
+        lease = (
+            NoLease() if dry_run else engine.lease(run.cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=BUSY)
+        )
+        async with lease:
+            run.lease = lease
+            async with engine.recorded(run):
+                work = await plan_groups(
+                    engine.source,
+                    engine.state,
+                    engine.groups,
+                    run,
+                    index,
+                    delta,
+                    retries=set(),
+                    only={group_id},
+                )
+                operations = [*work.operations, *(h.operation for h in work.held)]
+                if run.dry_run:
+                    await engine.recorder.record_dry_run(run, operations)
+                elif operations:
+                    await engine.apply(run, operations, work.links, snapshots=work.snapshots)
+                run.cycle.status = (
+                    CycleStatus.FINISHED_WITH_FAILURES if run.failures() else CycleStatus.SUCCEEDED
+                )
+        if not operations:
+            return {
+                "status": "skipped",
+                "action": "none",
+                "cycleId": run.cycle.id,
+                "description": "GoTo already matches Entra: nothing to do",
+            }
+        op = operations[0]
+        record = run.result.failed_records[0] if run.result.failed_records else None
+        status = "dry-run" if dry_run else ("failure" if record else "success")
+        return {
+            "status": status,
+            "action": op.action.value,
+            "cycleId": run.cycle.id,
+            "targetId": op.target_id,
+            "description": (f"{record.error_code}: {record.error_reason}" if record else op.reason),
+            "members": op.members.describe() if op.members else None,
+            "modifiedProperties": [
+                {"displayName": c.path, "oldValue": c.old, "newValue": c.new} for c in op.changes
+            ],
         }
 
     async def _index_for(self, user_id: str) -> AssignmentIndex:

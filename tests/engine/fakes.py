@@ -18,7 +18,13 @@ from typing import Any
 
 from provisioning.engine.apply import TargetUser
 from provisioning.engine.group_target import TargetGroup
-from provisioning.errors import BadRequestError, ConflictError, DeltaExpiredError, NotFoundError
+from provisioning.errors import (
+    BadRequestError,
+    ConflictError,
+    DeltaExpiredError,
+    LicenseSeatsError,
+    NotFoundError,
+)
 from provisioning.model import (
     AppRole,
     Assignment,
@@ -228,7 +234,19 @@ class FakeTarget:
     calls: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)  # GoTo id -> updates it received
     slow_answers: dict[str, float] = field(default_factory=dict)  # userName -> seconds a 201 takes back
+    seats: dict[str, int] | None = None  # license key -> seats: the "licenses" path is checked
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def holders(self, key: str) -> set[str]:
+        return {a["userName"].split("@")[0] for a in self.accounts.values() if key in a.get("licenses", ())}
+
+    def _check_seats(self, target_id: str | None, values: Mapping[str, Any]) -> None:
+        if self.seats is None or "licenses" not in values:
+            return
+        for key in values["licenses"]:
+            others = {a["id"] for a in self.accounts.values() if key in a.get("licenses", ())} - {target_id}
+            if len(others) >= self.seats.get(key, 0):
+                raise LicenseSeatsError(f"license {key} has no free seat", status=409)
 
     def by_name(self, user_name: str) -> dict[str, Any] | None:
         return next((a for a in self.accounts.values() if a["userName"].lower() == user_name.lower()), None)
@@ -250,7 +268,9 @@ class FakeTarget:
         if self.by_name(str(values["userName"])) is not None:
             raise ConflictError("userName taken", status=409)
         goto_id = f"goto-{next(self._ids)}"
-        self.accounts[goto_id] = {"id": goto_id, **values}
+        self.accounts[goto_id] = {"id": goto_id, **{k: v for k, v in values.items() if k != "licenses"}}
+        self._check_seats(goto_id, values)  # as LicensedUserTarget: the account first, then licenses
+        self.accounts[goto_id].update(values)
         delay = self.slow_answers.get(str(values["userName"]))
         if delay:  # the account exists at GoTo already; only its answer is late
             await asyncio.sleep(delay)
@@ -263,6 +283,7 @@ class FakeTarget:
         if target_id not in self.accounts:
             raise NotFoundError("no such user", status=404)
         self.updated[target_id] += 1
+        self._check_seats(target_id, values)
         self.accounts[target_id].update(values)
 
     async def delete_user(self, target_id: str) -> bool:
@@ -351,3 +372,9 @@ class FakeGroups:
 
     def member_names(self, name: str) -> set[str]:
         return {self.users.accounts[m]["userName"].split("@")[0] for m in self.named(name)["members"]}
+
+
+def licensed(target: FakeTarget, seats: dict[str, int]) -> FakeTarget:
+    """`target` refusing a license with no free seat (LicenseSeatsError), as the Admin API does (409)."""
+    target.seats = seats
+    return target
