@@ -13,9 +13,10 @@ from azure.core.exceptions import AzureError
 from provisioning.config import Settings
 from provisioning.error_map import GRAPH_PERMISSIONS_HINT
 from provisioning.errors import ProvisioningError, SourceError, StorageError, UnauthorizedError
-from provisioning.mapping.file import load_mappings
+from provisioning.mapping.file import MappingFileError, load_mappings
 from provisioning.service import Clients, open_clients, open_state
 from provisioning.state.tablestore import CHECK_RETRY, RetryPolicy
+from provisioning.target.licenses import ADMIN_SCOPE_HINT, GoToLicenses, License
 
 GOTO_RIGHTS_HINT = (
     "The GoTo account that authorized the app needs organization admin rights with read & write "
@@ -147,9 +148,56 @@ async def _client_checks(clients: Clients, settings: Settings) -> list[Check]:
         await _check("gotoToken", goto_token, lambda _: "Re-authorize GoTo: GET /api/goto/authorize."),
         await _check("gotoScimRead", goto_read, _goto_hint),
         await _check("gotoScimCapabilities", goto_capabilities, _goto_hint),
+        await _check("gotoLicenses", lambda: check_licenses(clients.licenses, settings), _licenses_hint),
         await _check("graphServicePrincipal", graph_sp, _graph_hint),
         await _check("graphAssignments", graph_assignments, _graph_hint),
     ]
+
+
+# -- licenses (the GoTo Admin API) ----------------------------------------------------------------
+
+
+class LicenseKeysMissing(ProvisioningError):
+    """MAPPINGS_FILE maps roles to license keys the GoTo account does not have."""
+
+
+async def check_licenses(licenses: GoToLicenses, settings: Settings) -> str:
+    """Only when MAPPINGS_FILE maps roles to licenses is the Admin API called: then it must answer
+    (with the `identity:` scope) and hold every mapped key."""
+    try:
+        mapped = load_mappings(settings.mappings_file).licenses
+    except MappingFileError:
+        return "not checked: the mapping file does not load (see the mappings check)"
+    if not mapped:
+        return (
+            "licenses are not configured (the mapping file has no licenses section): "
+            "the Admin API is not called"
+        )
+    found = await licenses.list_licenses()
+    keys = {lic.key for lic in found}
+    wanted = sorted({key for keys_of_role in mapped.values() for key in keys_of_role})
+    missing = [key for key in wanted if key not in keys]
+    listed = ", ".join(_describe(lic) for lic in found)
+    if missing:
+        raise LicenseKeysMissing(
+            f"the mapping file maps roles to license keys the GoTo account does not have: {missing}; "
+            f"the account has: {listed or 'no licenses'}"
+        )
+    return f"Admin API reachable; {len(found)} license(s): {listed or 'none'}; mapped: {wanted}"
+
+
+def _describe(lic: License) -> str:
+    seats = "?" if lic.seats is None else lic.seats
+    products = "/".join(lic.products) or "no product"
+    return f"{lic.key} ({products}, {lic.users}/{seats} seats{'' if lic.enabled else ', disabled'})"
+
+
+def _licenses_hint(exc: Exception) -> str:
+    if isinstance(exc, UnauthorizedError):
+        return ADMIN_SCOPE_HINT
+    if isinstance(exc, LicenseKeysMissing):
+        return "Use the keys `python -m provisioning licenses` lists in the mapping file's licenses section."
+    return "Check GOTO_ADMIN_BASE_URL and that GoTo's Admin API is reachable from the Function app."
 
 
 async def _first(items: Any) -> Any:
