@@ -13,8 +13,10 @@ from provisioning.notify import (
     FailedObject,
     Mail,
     Notifier,
+    TruncatedGroup,
     credentials_message,
     failed_objects_digest_message,
+    groups_truncated_message,
     quarantine_message,
     staged_deletes_message,
 )
@@ -67,4 +69,10 @@ class MailAlerts:
                 for r in records
             ]
             return Condition.FAILED_OBJECTS_DIGEST, failed_objects_digest_message(failed, total=len(failed))
+        if condition == "groups_truncated":
+            groups = [
+                TruncatedGroup(str(g["id"]), g.get("displayName"), int(g["members"]), int(g["pushed"]))
+                for g in details["groups"]
+            ]
+            return Condition.GROUPS_TRUNCATED, groups_truncated_message(groups, cap=int(details["cap"]))
         raise ValueError(f"unknown notification condition {condition!r}")

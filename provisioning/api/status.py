@@ -22,10 +22,11 @@ from provisioning.config import Settings
 from provisioning.engine.checkpoint import MAPPING
 from provisioning.engine.cycle import USERS_WATERMARK
 from provisioning.engine.decisions import HELD_REASONS, QUARANTINE_RETRY_HOURS
+from provisioning.engine.group_plan import MEMBER_TOTAL, MEMBERS
 from provisioning.engine.quarantine import QUARANTINE
 from provisioning.engine.staged import STAGED
 from provisioning.mapping.file import MappingFileError, load_mappings
-from provisioning.model import CycleRecord, CycleStatus
+from provisioning.model import CycleRecord, CycleStatus, ObjectType
 from provisioning.redaction import redact
 from provisioning.state.tables import TableState
 
@@ -206,11 +207,36 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
         "quarantine": _quarantine_dict(quarantine),
         "stagedDeprovisions": len(staged),
         "retries": _retries_dict(retries),
+        "groups": await _groups_dict(state),
         "mappings": _mappings_dict(
             settings,
             await state.get_control(MAPPING),
             read_before=await state.get_watermark(USERS_WATERMARK) is not None,
         ),
+    }
+
+
+TRUNCATED_SHOWN = 50
+
+
+async def _groups_dict(state: TableState) -> dict[str, Any]:
+    """Groups managed in GoTo, and those pushed with only part of their members (never silent)."""
+    managed = 0
+    truncated: list[dict[str, Any]] = []
+    async for link in state.list_links(object_type=ObjectType.GROUP):
+        if not link.active:
+            continue
+        managed += 1
+        pushed = len(link.written.get(MEMBERS) or ())
+        total = link.written.get(MEMBER_TOTAL)
+        if isinstance(total, int) and total > pushed:
+            name = link.written.get("displayName") or link.source.get("displayName")
+            truncated.append({"id": link.source_id, "displayName": name, "members": total, "pushed": pushed})
+    truncated.sort(key=lambda g: g["id"])
+    return {
+        "managed": managed,
+        "truncated": truncated[:TRUNCATED_SHOWN],
+        "truncatedCount": len(truncated),
     }
 
 

@@ -119,6 +119,14 @@ def render_status(status: Mapping[str, Any]) -> list[str]:
     else:
         lines.append("quarantine:   no")
     lines.append(f"staged:       {status['stagedDeprovisions']} deprovisions awaiting approval")
+    groups = status.get("groups")
+    if groups:
+        cut = groups["truncated"]
+        shown = "; ".join(f"{g['displayName'] or g['id']} {g['pushed']} of {g['members']}" for g in cut)
+        more = f": {shown}" + (", ..." if groups["truncatedCount"] > len(cut) else "") if cut else ""
+        lines.append(
+            f"groups:       {groups['managed']} managed in GoTo, {groups['truncatedCount']} truncated{more}"
+        )
     retries = status["retries"]
     given_up = ""
     if retries["givenUp"]:

@@ -331,7 +331,24 @@ class SyncEngine:
             await self.recorder.record_dry_run(run, work.operations)
         elif work.operations:
             await self.apply(run, work.operations, work.links, snapshots=work.snapshots)
+            await self._tell_truncated(run, work.operations)
         return work.held
+
+    async def _tell_truncated(self, run: CycleRun, operations: Sequence[Operation]) -> None:
+        """A group pushed with only part of its members is mailed, never left to the log alone."""
+        failed = {r.source_id for r in run.result.failed_records}
+        cut = [
+            {
+                "id": op.source_id,
+                "displayName": op.display_name,
+                "members": op.members.eligible,
+                "pushed": len(op.members.pushed),
+            }
+            for op in operations
+            if op.members is not None and op.members.truncated and op.source_id not in failed
+        ]
+        if cut and self.groups is not None:
+            await self.quarantine.tell("groups_truncated", {"groups": cut, "cap": self.groups.member_cap})
 
     async def _deprovision(self, run: CycleRun, index: AssignmentIndex, held: list[Held]) -> None:
         """Disables and deletes run last, and only when the source read looks sane and the count is sane."""

@@ -27,6 +27,7 @@ class Condition(StrEnum):
     STAGED_DELETES = "staged_deletes"
     CREDENTIALS = "credentials"
     FAILED_OBJECTS_DIGEST = "failed_objects_digest"
+    GROUPS_TRUNCATED = "groups_truncated"
 
 
 @dataclass(frozen=True)
@@ -169,4 +170,41 @@ def failed_objects_digest_message(
     ]
     return Mail(
         _subject(f"{_plural(count, 'object')} failed to provision"), "\n".join(lines) + "\n" + _FOOTER
+    )
+
+
+@dataclass(frozen=True)
+class TruncatedGroup:
+    """A group with more provisioned members than GROUP_MEMBER_CAP: only the first were pushed."""
+
+    entra_id: str
+    display_name: str | None
+    members: int  # provisioned members in Entra
+    pushed: int
+
+
+def groups_truncated_message(groups: Sequence[TruncatedGroup], *, cap: int) -> Mail:
+    """Groups pushed with only part of their members: never silent, since people lack a membership."""
+    lines = [
+        f"{_plural(len(groups), 'group')} {'has' if len(groups) == 1 else 'have'} more members than "
+        f"GROUP_MEMBER_CAP={cap}; GoTo holds only the first {cap} of each:",
+        "",
+    ]
+    for group in groups[:DEFAULT_DIGEST_LIMIT]:
+        lines.append(
+            f"- {_clean(group.display_name, 200)} (Entra id {_clean(group.entra_id, 100)}): "
+            f"{group.members} members, {group.pushed} pushed"
+        )
+    if len(groups) > DEFAULT_DIGEST_LIMIT:
+        lines.append(f"... and {len(groups) - DEFAULT_DIGEST_LIMIT} more.")
+    lines += [
+        "",
+        "What to do:",
+        "GoTo may cap a group at 100 members. Split the Entra group into smaller groups assigned to the",
+        "app, or raise GROUP_MEMBER_CAP if your GoTo account takes larger groups. Members already in",
+        "GoTo are kept first; the rest follow by Entra object id.",
+    ]
+    return Mail(
+        _subject(f"{_plural(len(groups), 'group')} pushed to GoTo truncated"),
+        "\n".join(lines) + "\n" + _FOOTER,
     )

@@ -131,6 +131,8 @@ async def test_a_group_over_the_cap_is_pushed_truncated_and_reported(bench: Benc
         records[0].reason or ""
     )
     assert result.cycle.status is CycleStatus.SUCCEEDED and result.counts["create", "warning"] == 1
+    cut = [{"id": "g-sales", "displayName": "Sales", "members": 250, "pushed": 100}]
+    assert ("groups_truncated", {"groups": cut, "cap": 100}) in bench.told
 
 
 async def test_a_user_in_two_groups_leaving_one_stays_in_the_other(bench: Bench) -> None:
