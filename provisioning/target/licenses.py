@@ -177,6 +177,24 @@ class GoToLicenses:
             raise TargetError(f"{what}: licenseKeys is not a list")
         return sorted(str(k) for k in keys)
 
+    async def find_user_key(self, email: str) -> str | None:
+        """The Admin API user key of the user with this e-mail (`filter=email eq "…"`, spaces sent
+        as %20: goto.md says `+` is not read as a space), compared without case; None if none."""
+        if not email or '"' in email:
+            raise ValueError(f"not an e-mail address to filter on: {email!r}")
+        query = "filter=" + quote(f'email eq "{email}"', safe="")
+        what = f"find the Admin API user {email}"
+        path = f"{await self._account_path()}/users?{query}"
+        body = json_body(await self._request("GET", path, what=what), what=what)
+        results = body.get("results") if isinstance(body, Mapping) else body
+        if not isinstance(results, list):
+            raise TargetError(f"{what}: the answer holds no `results` list")
+        for item in results:
+            if isinstance(item, Mapping) and str(item.get("email", "")).casefold() == email.casefold():
+                key = item.get("key")
+                return str(key) if key not in (None, "") else None
+        return None
+
     # -- writes ----------------------------------------------------------------------------------
 
     async def set_user_licenses(

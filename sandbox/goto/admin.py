@@ -8,6 +8,7 @@ with licenses. Errors are `{"errorCode", "message"}` JSON (the shape is assumed;
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,11 +28,12 @@ RULES = [
     Rule(f"{_A}/licenses", methods=["GET"], endpoint="admin.licenses"),
     Rule(f"{_A}/licenses/<license_key>/users", methods=["POST"], endpoint="admin.license_users"),
     Rule(f"{_A}/licenses/<license_key>/users/<user_key>", methods=["DELETE"], endpoint="admin.license_user"),
-    Rule(f"{_A}/users", methods=["POST"], endpoint="admin.users"),
+    Rule(f"{_A}/users", methods=["GET", "POST"], endpoint="admin.users"),
     Rule(f"{_A}/users/<user_key>", methods=["GET", "PUT"], endpoint="admin.user"),
 ]
 ADMIN_SCOPE = "identity:"
 DEFAULT_PAGE_SIZE = 50
+_EMAIL_FILTER = re.compile(r'\s*email\s+eq\s+"([^"]+)"\s*', re.IGNORECASE)
 MAX_PAGE_SIZE = 100  # assumed; goto.md gives no cap
 
 
@@ -133,6 +135,30 @@ class AdminRoutes:
         return Response(status=204)
 
     def users(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self._find_users(request)
+        return self._create_users(request)
+
+    def _find_users(self, request: Request) -> Response:
+        """`?filter=email eq "x"`, the only filter modelled; spaces must come as %20: a `+` in the raw
+        query is refused, as goto.md says GoTo does."""
+        raw = request.query_string.decode("latin-1")
+        raw_filter = next((part[7:] for part in raw.split("&") if part.startswith("filter=")), None)
+        if raw_filter is None:
+            page = [self._render(u["id"]) for u in self.store.users()]
+        else:
+            if "+" in raw_filter:
+                raise AdminError(400, "INVALID_REQUEST", "malformed filter: send spaces as %20, not +")
+            match = _EMAIL_FILTER.fullmatch(request.args.get("filter", ""))
+            if match is None:
+                raise AdminError(400, "INVALID_REQUEST", 'only filter=email eq "<address>" is supported')
+            found = self.store.find_user(match.group(1))
+            page = [self._render(found["id"])] if found is not None else []
+        return admin_json(
+            {"results": page, "fromIndex": 0, "toIndex": max(0, len(page) - 1), "total": len(page)}
+        )
+
+    def _create_users(self, request: Request) -> Response:
         """Create users with licenses; an e-mail conflict is 409 unless `allOrNothing=false`, which
         answers 200 with the conflicting entry lacking `key` (goto.md)."""
         data = _body(request)

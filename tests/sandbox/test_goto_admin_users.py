@@ -72,3 +72,16 @@ def test_a_new_user_needs_a_license_or_an_admin_role(admin: httpx.Client) -> Non
     answer = admin.post(USERS, json={"users": [{"email": "f@contoso.com"}]})
 
     assert answer.status_code == 400 and "license" in answer.json()["message"]
+
+
+def test_find_by_email_needs_spaces_as_percent_20(admin: httpx.Client, goto_sim: GoToSimulator) -> None:
+    created = admin.post(USERS, json=_body("gil@contoso.com")).json()[0]
+
+    found = admin.get(f"{USERS}?filter=email%20eq%20%22GIL%40contoso.com%22")
+    plus = admin.get(f"{USERS}?filter=email+eq+%22gil%40contoso.com%22")
+    none = admin.get(f"{USERS}?filter=email%20eq%20%22nobody%40contoso.com%22")
+
+    assert found.status_code == 200
+    assert [(u["key"], u["licenseKeys"]) for u in found.json()["results"]] == [(created["key"], ["L1"])]
+    assert plus.status_code == 400 and "%20" in plus.json()["message"]
+    assert none.json()["results"] == [] and none.json()["total"] == 0
