@@ -21,6 +21,9 @@ from sandbox.scimmy import ScimmyServer
 from tests.e2e.conftest import Harness
 from tests.fixtures.scimmy import scimmy_process  # noqa: F401  (a fixture, used through getfixturevalue)
 
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
 
 @dataclass
 class Peer:
@@ -41,19 +44,19 @@ class Peer:
 
     def accounts(self) -> dict[str, dict[str, Any]]:
         """Accounts by lower-cased userName, read over SCIM as any client would."""
-        with self._http() as client:
+        with self.http() as client:
             return {u["userName"].lower(): u for u in self._get_all(client, "Users")}
 
     def groups(self) -> dict[str, set[str]]:
         """displayName -> members' ids, each group read by id (a list answer may leave members out)."""
-        with self._http() as client:
+        with self.http() as client:
             out: dict[str, set[str]] = {}
             for listed in self._get_all(client, "Groups"):
                 group = client.get(f"/Groups/{listed['id']}").json()
                 out[group["displayName"]] = {m["value"] for m in group.get("members") or []}
             return out
 
-    def _http(self) -> httpx.Client:
+    def http(self) -> httpx.Client:
         return httpx.Client(
             base_url=self.base_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10
         )
@@ -137,3 +140,51 @@ async def test_groups_created_renamed_emptied_and_deleted(harness: Harness, peer
     } == {sales: "delete"}
     accounts = peer.accounts()
     assert [n for n in people if n != "gus" and accounts[upn[people[n]]]["active"]] == ["hal"]
+
+
+async def test_an_existing_group_is_adopted_and_a_restored_one_pushed_again(
+    harness: Harness, peer: Peer
+) -> None:
+    """A GoTo group already named exactly so is adopted (its outsider kept); a Microsoft 365 group
+    deleted in Entra (recycle bin: @removed changed) leaves GoTo, and comes back when restored.
+    scim2-server keeps no displayName unique (RFC 7643: uniqueness none), so it takes the create
+    and holds two "Sales" groups: adoption needs a peer that answers 409, as GoTo does."""
+    tenant = harness.world.graph.tenant
+    ann = tenant.create_user(givenName="Ann", surname="Tester")["id"]
+    hal = tenant.create_user(givenName="Hal", surname="Tester")["id"]
+    sales = tenant.create_group("Sales", groupTypes=["Unified"], mailEnabled=True)["id"]
+    tenant.add_member(sales, ann)
+    tenant.assign(sales, app_role_id=APP_ROLE_USER_ID)
+    tenant.assign(hal, app_role_id=APP_ROLE_USER_ID)
+    with peer.http() as client:
+        outsider = client.post(
+            "/Users", json={"schemas": [USER_SCHEMA], "userName": "outsider@contoso.com"}
+        ).json()["id"]
+        existing = client.post(
+            "/Groups",
+            json={"schemas": [GROUP_SCHEMA], "displayName": "Sales", "members": [{"value": outsider}]},
+        ).json()["id"]
+    upn = tenant.user(ann)["userPrincipalName"].lower()
+
+    first = await harness.cycle()
+    assert first.failures == 0, first.counts
+    ann_id = peer.accounts()[upn]["id"]
+    if peer.name == "scim2-server":
+        with peer.http() as client:
+            listed = client.get("/Groups", params={"filter": 'displayName eq "Sales"'}).json()["Resources"]
+        held = {g["id"]: {m["value"] for m in g.get("members") or []} for g in listed}
+        assert held == {existing: {outsider}, next(i for i in held if i != existing): {ann_id}}
+        return
+    assert peer.groups() == {"Sales": {outsider, ann_id}}  # adopted, not duplicated
+
+    tenant.delete_group(sales)
+    second = await harness.cycle()
+    assert second.failures == 0, second.counts
+    assert peer.groups() == {}
+    assert peer.accounts()[upn]["active"] is False
+
+    tenant.restore_group(sales)
+    third = await harness.cycle()
+    assert third.failures == 0, third.counts
+    assert peer.groups() == {"Sales": {ann_id}}
+    assert peer.accounts()[upn]["active"] is True
