@@ -188,3 +188,61 @@ async def test_an_existing_group_is_adopted_and_a_restored_one_pushed_again(
     assert third.failures == 0, third.counts
     assert peer.groups() == {"Sales": {ann_id}}
     assert peer.accounts()[upn]["active"] is True
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"missing_group_status": 401},
+        {"patch_format": "partial_json"},
+        {"list_key": "resources"},
+        {"ignore_filter": True},
+        {"delete_answer": "ok_with_body", "error_body": "goto_json"},
+    ],
+    ids=[
+        "plain",
+        "missing-group-401",
+        "partial-json",
+        "lower-resources",
+        "ignore-filter",
+        "200-delete-json-errors",
+    ],
+)
+async def test_goto_variants_through_cycles(harness: Harness, variant: dict[str, Any]) -> None:
+    """The GoTo simulator's group variants, whole cycles: a linked group deleted in GoTo behind our
+    back is created again (with GoTo's 401 for a missing group too), renamed and refilled."""
+    goto = harness.world.goto
+    goto.configure(**variant)
+    tenant = harness.world.graph.tenant
+    ann, bob, cat = (tenant.create_user(givenName=n, surname="Tester")["id"] for n in ("Ann", "Bob", "Cat"))
+    upn = {u: tenant.user(u)["userPrincipalName"].lower() for u in (ann, bob, cat)}
+    sales = tenant.create_group("Sales")["id"]
+    tenant.add_member(sales, ann)
+    tenant.add_member(sales, bob)
+    tenant.assign(sales, app_role_id=APP_ROLE_USER_ID)
+    tenant.assign(cat, app_role_id=APP_ROLE_USER_ID)
+
+    first = await harness.cycle()
+    assert first.failures == 0, first.counts
+    accounts = goto.store.users()
+    by_name = {u["userName"].lower(): u["id"] for u in accounts}
+    (group,) = goto.store.groups()
+    assert {m["value"] for m in group["members"]} == {by_name[upn[ann]], by_name[upn[bob]]}
+
+    goto.store.delete_group(group["id"])  # an admin deletes it in GoTo
+    tenant.update_group(sales, displayName="Sales EMEA")
+    tenant.add_member(sales, cat)
+    tenant.remove_member(sales, ann)
+    second = await harness.cycle()
+    assert second.failures == 0, second.counts
+    (again,) = goto.store.groups()
+    assert again["displayName"] == "Sales EMEA" and again["id"] != group["id"]
+    assert {m["value"] for m in again["members"]} == {by_name[upn[bob]], by_name[upn[cat]]}
+    (record,) = [r for r in await harness.audit(second) if r.object_type is ObjectType.GROUP]
+    assert record.status is AuditStatus.SUCCESS and "gone" in (record.reason or ""), record
+
+    tenant.unassign(sales)
+    third = await harness.cycle()
+    assert third.failures == 0, third.counts
+    assert goto.store.groups() == []
