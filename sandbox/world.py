@@ -37,6 +37,7 @@ class World:
             "GRAPH_ACCESS_TOKEN": SANDBOX_GRAPH_TOKEN,
             "GOTO_SCIM_BASE_URL": self.goto.scim_base_url,
             "GOTO_ACCESS_TOKEN": SANDBOX_GOTO_TOKEN,
+            "GOTO_ADMIN_BASE_URL": self.goto.admin_base_url,
             "AzureWebJobsStorage": self.azurite.connection_string,
             "STATE_TABLE_PREFIX": self.table_prefix,
         }
