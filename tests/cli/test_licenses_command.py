@@ -9,11 +9,15 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from provisioning.cli.licenses import license_rows, licenses
+from provisioning.goto_auth import FileTokenStore
+from provisioning.goto_auth.settings import SANDBOX_DIR
 from sandbox.world import World
 
 MAPPING = """version: 1
@@ -129,3 +133,42 @@ def test_the_command_is_registered(env: dict[str, str]) -> None:
 
     assert done.returncode == 0, done.stderr
     assert [lic["key"] for lic in json.loads(done.stdout)["licenses"]] == ["L-PRO", "L-FREE"]
+
+
+@pytest.fixture
+def oauth_env(env: dict[str, str], world: World) -> Iterator[dict[str, str]]:
+    """The authorization-code mode against the simulator, its refresh token in a sandbox file."""
+    name = f"licenses-{uuid.uuid4().hex[:10]}"
+    world.goto.oauth.register_client("lic-client", "lic-client-secret", redirect_uris=["http://localhost/cb"])
+    yield {
+        **env,
+        "GOTO_ACCESS_TOKEN": "",
+        "GOTO_CLIENT_ID": "lic-client",
+        "GOTO_CLIENT_SECRET": "lic-client-secret",
+        "GOTO_AUTH_BASE_URL": world.goto.url,
+        "GOTO_REDIRECT_URI": "http://localhost/cb",
+        "GOTO_REFRESH_TOKEN_SECRET_NAME": name,
+    }
+    for leftover in SANDBOX_DIR.glob(f"{name}.json*"):
+        leftover.unlink()
+
+
+@pytest.mark.parametrize(
+    ("granted", "exit_code"), [("identity:scim.org", 2), ("identity:scim.org identity:", 0)]
+)
+def test_through_oauth_the_scope_the_admin_granted_decides(
+    capsys: pytest.CaptureFixture[str], oauth_env: dict[str, str], world: World, granted: str, exit_code: int
+) -> None:
+    refresh = world.goto.oauth.issue("lic-client", scope=granted)["refresh_token"]
+    name = oauth_env["GOTO_REFRESH_TOKEN_SECRET_NAME"]
+    asyncio.run(FileTokenStore(SANDBOX_DIR / f"{name}.json").put(refresh))
+
+    code = licenses(as_json=False, environ=oauth_env)
+    out, err = capsys.readouterr()
+
+    assert code == exit_code, err
+    if exit_code:
+        assert "GOTO_OAUTH_SCOPE" in err and err.startswith("error (credentials)")
+    else:
+        assert "L-PRO" in out
+    assert refresh not in out + err
