@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -311,7 +312,7 @@ def _seats_error(exc: TargetError, user_key: str, keys: Sequence[str]) -> Licens
     detail = exc.detail or ""
     if exc.status != 409 or not (exc.scim_type == NO_SEATS_CODE or "seat" in detail.lower()):
         return None
-    named = [k for k in keys if k in detail] or list(keys)
+    named = [k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", detail)] or list(keys)
     which = ", ".join(named)
     message = f"license {which} has no free seat for user {user_key}: GoTo answered HTTP 409"
     if detail:

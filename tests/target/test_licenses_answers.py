@@ -99,3 +99,14 @@ async def test_a_bare_list_answer_is_read_as_one_page() -> None:
     found = await _client(httpx.MockTransport(answer)).list_licenses()
 
     assert [lic.key for lic in found] == ["L1"] and calls.count("/admin/rest/v1/accounts/9/licenses") == 1
+
+
+async def test_the_seats_error_names_the_license_the_answer_names_not_a_longer_one() -> None:
+    refused = httpx.Response(
+        409, json={"errorCode": "NO_SEATS_AVAILABLE", "message": "license L10 has no free seat"}
+    )
+
+    with pytest.raises(LicenseSeatsError) as caught:
+        await _client(_with_account(refused)).set_user_licenses("u1", want=["L1", "L10"], have=())
+
+    assert str(caught.value).startswith("license L10 has no free seat for user u1")
