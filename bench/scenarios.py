@@ -139,7 +139,7 @@ def ten_thousand_rows(users: int, tables: str) -> list[Row]:
     started = time.perf_counter()
     with SimulatorProcess(goto_rate=UNLIMITED) as sims:
         env = sims.env(tables, _prefix(), GOTO_RATE_LIMIT_PER_SECOND=PRODUCT_MAX_RATE)
-        initial, _ = _initial(sims, env, users)
+        initial, initial_counters = _initial(sims, env, users)
         t_initial = time.perf_counter() - started
 
         sims.call("reset_counters")
@@ -159,7 +159,7 @@ def ten_thousand_rows(users: int, tables: str) -> list[Row]:
         incr_counters = sims.call("counters")
         t_incr = time.perf_counter() - t
 
-    created = initial.counts.get("create/success", 0)
+    created = initial_counters["goto_routes"].get("POST /identity/v1/Users", 0)  # users, not groups
     ms_per_user = 1000.0 * initial.cpu_s / created if created else float("inf")
     records = _records(initial)
     per_record = initial.calls.get("tables", 0) / records if records else float("inf")
@@ -246,7 +246,8 @@ def planning_row(users: int, tables: str) -> Row:
             f"{m.cpu_s:.1f} s CPU, {m.wall_s:.1f} s wall; peak RSS {m.rss_peak_mb:.0f} MB "
             f"({m.rss_peak_mb - m.rss_before_mb:+.0f} MB over {m.rss_before_mb:.0f} MB before the cycle); "
             f"second half of the pages {second_half_mb:+.0f} MB ({'flat' if flat else 'growing'}); "
-            f"{sum(m.counts.values()):,} planned, {m.calls.get('graph', 0)} Graph, "
+            f"{sum(m.counts.values()):,} planned (users and {GROUPS} groups), "
+            f"{m.calls.get('graph', 0)} Graph, "
             f"{m.calls.get('tables', 0):,} Table calls, {counters['goto']} GoTo; "
             f"wall up to each answer: {_waits(m)}; status {m.status}"
             + (f", stopped after {read:,} of {users:,} users at the time budget" if read < users else "")

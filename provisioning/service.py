@@ -110,7 +110,8 @@ class Services:
         )
 
     def request_counts(self) -> tuple[int, int]:
-        return self.graph_requests[0], self.scim.calls.requests
+        admin = self.licenses.calls.requests if self.licenses is not None else 0  # the Admin API too
+        return self.graph_requests[0], self.scim.calls.requests + admin
 
 
 def _graph_credential(settings: Settings) -> Any:

@@ -46,7 +46,7 @@ async def test_csv_parses_back_to_the_json(world: World) -> None:
         assert row["status"] == item["provisioningStatusInfo"]["status"]
         assert row["sourceId"] == item["sourceIdentity"]["id"]
         assert row["sourceDisplayName"] == (item["sourceIdentity"]["displayName"] or "")
-        assert row["identityType"] == "User"
+        assert row["identityType"] == item["sourceIdentity"]["identityType"]
         assert row["targetId"] == (item["targetIdentity"]["id"] or "")
         assert row["errorCode"] == (error.get("errorCode") or "")
         assert row["errorReason"] == (error.get("reason") or "")

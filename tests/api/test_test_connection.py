@@ -20,6 +20,7 @@ async def test_all_checks_pass(call: Caller, world: World, api_env: dict[str, st
         "gotoToken",
         "gotoScimRead",
         "gotoScimCapabilities",
+        "gotoLicenses",
         "graphServicePrincipal",
         "graphAssignments",
     ]

@@ -67,6 +67,6 @@ def test_every_row_is_measured_at_smoke_size(tmp_path: Path) -> None:
     assert _number(r"\((\d+) PATCH\)", incremental) == 1
     assert _number(r"for (\d+) changed users", incremental) == 1
     planning = rows["100,000-user planning"][1]
-    assert _number(r"([\d,]+) planned", planning) == 30
+    assert _number(r"([\d,]+) planned \(users and 10 groups\)", planning) == 30 + 10
     assert _number(r"(\d+) GoTo; wall", planning) == 0
     assert _number(r"peak RSS (\d+) MB", planning) > 0

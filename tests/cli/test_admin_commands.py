@@ -21,8 +21,8 @@ def test_test_connection(world: World) -> None:
     ok = _cli(world, "test-connection")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert (
-        ok.stdout.count("ok  ") == 7
-    )  # mappings, Tables, GoTo token, read, capabilities, Graph SP, assignments
+        ok.stdout.count("ok  ") == 8
+    )  # mappings, Tables, GoTo token, read, capabilities, licenses (none mapped), Graph SP, assignments
     bad = _cli(world, "test-connection", "--json", GOTO_ACCESS_TOKEN="nope")
     assert bad.returncode == 1
     assert any(not c["ok"] and c["hint"] for c in json.loads(bad.stdout))

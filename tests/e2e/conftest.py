@@ -10,7 +10,7 @@ import pytest
 
 from provisioning.config import load_settings
 from provisioning.engine.cycle import CycleResult
-from provisioning.model import AuditRecord
+from provisioning.model import AuditRecord, ObjectType
 from provisioning.service import open_services, run_sync, settle_staged
 from provisioning.state.tables import TableState
 from sandbox.world import World
@@ -55,11 +55,15 @@ class Harness:
             return await state.get_watermark(name)
         return None
 
-    async def audit(self, result: CycleResult) -> list[AuditRecord]:
+    async def audit(
+        self, result: CycleResult, *, object_type: ObjectType | None = ObjectType.USER
+    ) -> list[AuditRecord]:
+        """The cycle's records about users (groups: `object_type=ObjectType.GROUP`; all: None)."""
         async with TableState.from_connection_string(
             self.world.azurite.connection_string, prefix=self.world.table_prefix
         ) as state:
-            return await state.list_audit_records(result.cycle.id)
+            records = await state.list_audit_records(result.cycle.id)
+        return [r for r in records if object_type is None or r.object_type is object_type]
 
     def goto_users(self) -> dict[str, dict[str, Any]]:
         """GoTo accounts by userName (lower-cased, as GoTo compares them), the organization's admin aside."""

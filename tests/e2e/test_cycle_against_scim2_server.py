@@ -33,7 +33,8 @@ async def test_initial_and_incremental_cycle_against_scim2_server(
 
     first = await harness.cycle()
     assert first.failures == 0, first.counts
-    assert first.counts["create", "success"] == len(seeded["in_scope"])  # nothing pre-exists on this peer
+    groups = len(seeded["assigned_groups"])  # pushed to the peer too
+    assert first.counts["create", "success"] == len(seeded["in_scope"]) + groups  # nothing pre-exists here
     users = _users(base_url, scim2_server_process.token)
     assert set(users) == set(upn.values())
     renamed, disabled, deleted = seeded["in_scope"][1:4]

@@ -22,4 +22,5 @@ async def test_dry_run_setting_records_the_plan_and_writes_nothing(harness: Harn
 
     real = await harness.cycle()
     assert real.cycle.kind == "initial"  # the dry run left no trace in the state that drives cycles
-    assert real.counts["create", "success"] == len(seeded["in_scope"]) - 1
+    groups = len(seeded["assigned_groups"])  # pushed to GoTo too
+    assert real.counts["create", "success"] == len(seeded["in_scope"]) - 1 + groups

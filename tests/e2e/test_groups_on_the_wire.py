@@ -76,7 +76,7 @@ async def test_groups_follow_entra_create_fill_change_rename_unassign_delete(har
     tenant.delete_group(eng)
     third = await harness.cycle(GROUP_DEPROVISION_ACTION="keep")
     assert _goto_group(harness, "Engineering EU") is not None  # left alone, as the setting says
-    records = [r for r in await harness.audit(third) if r.object_type is ObjectType.GROUP]
+    records = await harness.audit(third, object_type=ObjectType.GROUP)
     assert [(r.action, r.status) for r in records] == [("other", AuditStatus.SKIPPED)]
     assert "GROUP_DEPROVISION_ACTION=keep" in (records[0].reason or "")
 
@@ -91,7 +91,7 @@ async def test_a_group_of_250_is_pushed_truncated_and_reported_in_status_and_the
     group = _goto_group(harness, "Everyone")
     assert group is not None and len(group["members"]) == 100
     assert result.counts["create", "warning"] == 1 and result.counts["create", "success"] == 250
-    [record] = [r for r in await harness.audit(result) if r.object_type is ObjectType.GROUP]
+    [record] = await harness.audit(result, object_type=ObjectType.GROUP)
     assert "truncated: 250 provisioned members in Entra, 100 pushed (GROUP_MEMBER_CAP=100)" in (
         record.reason or ""
     )
@@ -114,7 +114,11 @@ async def test_a_taken_name_adopts_only_an_exact_match(harness: Harness) -> None
     result = await harness.cycle()
     assert _goto_group(harness, "Sales")["id"] == existing["id"]  # type: ignore[index]
     assert _member_names(harness, "Sales") == {"sal"}
-    failed = {r.source_id: r for r in await harness.audit(result) if r.status is AuditStatus.FAILURE}
+    failed = {
+        r.source_id: r
+        for r in await harness.audit(result, object_type=None)
+        if r.status is AuditStatus.FAILURE
+    }
     assert failed[mkt].error_code == "GroupNameTaken" and _member_names(harness, "marketing") == set()
 
 

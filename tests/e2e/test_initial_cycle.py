@@ -35,7 +35,12 @@ async def test_initial_cycle_creates_skips_and_adopts(harness: Harness) -> None:
     assert "adopted" in (adopted.reason or "")
 
     created = len(seeded["in_scope"]) - 1
-    assert result.counts.to_dict() == {"create/success": created, "update/success": 1, "other/skipped": 2}
+    groups = len(seeded["assigned_groups"])  # created in GoTo after their members
+    assert result.counts.to_dict() == {
+        "create/success": created + groups,
+        "update/success": 1,
+        "other/skipped": 2,
+    }
     assert result.cycle.kind == "initial" and result.cycle.status == "succeeded"
     assert len(records) == created + 3
 

@@ -18,5 +18,6 @@ async def test_dry_run_still_previews_while_off(harness: Harness) -> None:
     seeded = harness.world.seed_demo_tenant()
     result = await harness.cycle(dry_run=True, PROVISIONING_ENABLED="false")
     assert result.cycle.status == "dry-run"
-    assert result.counts["create", "planned"] == len(seeded["in_scope"])
+    groups = len(seeded["assigned_groups"])  # pushed to GoTo too
+    assert result.counts["create", "planned"] == len(seeded["in_scope"]) + groups
     assert harness.world.goto.counters.total() == 0

@@ -71,7 +71,8 @@ async def test_empty_read_is_staged_not_applied(harness: Harness) -> None:
     result = await harness.cycle()
 
     assert result.counts["disable", "success"] == 0
-    assert result.counts["stagedDelete", "skipped"] == len(seeded["in_scope"])
+    groups = len(seeded["assigned_groups"])  # their deletes are held too
+    assert result.counts["stagedDelete", "skipped"] == len(seeded["in_scope"]) + groups
     assert _active(harness) == len(seeded["in_scope"])
     quarantine = await harness.control("quarantine")
     assert quarantine is not None and quarantine["Reason"] == "empty-source"
