@@ -176,13 +176,18 @@ class OnDemand:
         return {
             "entraId": group_id,
             "dryRun": dry_run,
-            "group": await self._push_group(group_id, set(members), dry_run=dry_run),
+            "group": await self._push_group(
+                group_id, set(members), dry_run=dry_run, planned=[r.operation for r in results if r.operation]
+            ),
             "members": [r.as_dict() for r in results],
         }
 
-    async def _push_group(self, group_id: str, members: set[str], *, dry_run: bool) -> dict[str, Any]:
+    async def _push_group(
+        self, group_id: str, members: set[str], *, dry_run: bool, planned: list[Operation]
+    ) -> dict[str, Any]:
         """The group itself, after its chosen members: created, renamed, refilled or removed, with
-        the members this function provisions (all of them, not only those chosen now)."""
+        the members this function provisions (all of them, not only those chosen now). A dry run
+        counts the members it would have created (`planned`)."""
         engine = self.engine
         if engine.groups is None:
             return {"status": "skipped", "action": "none", "description": "groups are not pushed to GoTo"}
@@ -193,6 +198,8 @@ class OnDemand:
             if a.principal_type in ("User", "Group")
         ]
         index = AssignmentIndex(assignments, {group_id: members})
+        if dry_run:
+            run.result.planned.extend(planned)
         delta = GroupDelta(relisted={group_id})
         lease = (
             NoLease() if dry_run else engine.lease(run.cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=BUSY)

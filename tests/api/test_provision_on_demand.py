@@ -111,6 +111,19 @@ async def test_group_members_up_to_five(call: Caller, world: World, api_env: dic
     assert status == 200, body
     assert [m["status"] for m in body["members"]] == ["success"] * 3
     assert len(world.goto.store.users()) == 1 + 3
+    # the group itself is pushed too, with the members this function provisions
+    assert (body["group"]["action"], body["group"]["status"]) == ("create", "success")
+    [pilot] = [g for g in world.goto.store.groups() if g["displayName"] == "Pilot"]
+    provisioned = {u["id"] for u in world.goto.store.users() if u["userName"].startswith("p")}
+    assert {m["value"] for m in pilot["members"]} == provisioned and len(provisioned) == 3
+
+    status, body = await call(
+        "provision_group", route={"entraId": group}, body={"memberIds": users[3:5]}, params={"dryRun": "true"}
+    )
+    assert status == 200, body
+    assert (body["group"]["action"], body["group"]["status"]) == ("update", "dry-run")
+    assert "5 members (+2 -0)" in body["group"]["members"]  # the two would be created first
+    assert len(world.goto.store.users()) == 1 + 3  # a dry run writes nothing
 
     status, body = await call("provision_group", route={"entraId": group}, body={"memberIds": users})
     assert status == 400 and body["error"]["field"] == "memberIds"
