@@ -19,7 +19,7 @@ from croniter import croniter
 
 from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
 from provisioning.config import Settings
-from provisioning.engine.checkpoint import MAPPING
+from provisioning.engine.checkpoint import MAPPING, cycle_fingerprint
 from provisioning.engine.cycle import USERS_WATERMARK
 from provisioning.engine.decisions import HELD_REASONS, QUARANTINE_RETRY_HOURS
 from provisioning.engine.group_plan import MEMBER_TOTAL, MEMBERS
@@ -258,7 +258,7 @@ def _mappings_dict(
             "applied": applied,
             "fullCycleNext": False,  # no cycle runs on a broken file
         }
-    fingerprint = mapping.users.fingerprint
+    fingerprint = cycle_fingerprint(mapping.users, mapping.licenses)
     return {
         "file": settings.mappings_file or "built-in default",
         "ok": True,

@@ -4,13 +4,14 @@ fingerprint of the mapping the last complete read was made with (a change means 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from provisioning.engine.ports import Source, StateStore
 from provisioning.engine.records import Held, held_row, load_held
 from provisioning.engine.run import Clock, CycleRun
 from provisioning.errors import DeltaExpiredError
+from provisioning.mapping.attributes import UserMapping, fingerprint_of
 from provisioning.model import DeltaPage, UserChange
 
 CHECKPOINT = "checkpoint"
@@ -32,6 +33,15 @@ async def save_checkpoint(
     await state.add_held_operations(PENDING, [held_row(h) for h in held])
     row = {"UsersLink": next_link, "Saved": clock().isoformat(), "Mapping": mapping}
     await state.set_control(CHECKPOINT, row)
+
+
+def cycle_fingerprint(users: UserMapping, licenses: Mapping[str, Sequence[str]] | None = None) -> str:
+    """What every user's plan depends on: the user mapping, and the licenses section when one is set
+    (a changed role -> license map re-plans every user, as a changed attribute mapping does)."""
+    if not licenses:
+        return users.fingerprint  # as before licenses existed: no full cycle after an upgrade
+    mapped = {role: sorted(keys) for role, keys in sorted(licenses.items())}
+    return fingerprint_of({"users": users.fingerprint, "licenses": mapped})
 
 
 async def mapping_changed(state: StateStore, fingerprint: str) -> bool:

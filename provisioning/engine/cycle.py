@@ -26,6 +26,7 @@ from provisioning.engine.apply import (
 from provisioning.engine.checkpoint import (
     MAPPING_CHANGED,
     clear_checkpoint,
+    cycle_fingerprint,
     load_checkpoint,
     mapping_changed,
     open_users_delta,
@@ -190,7 +191,7 @@ class SyncEngine:
         due = await self.state.due_retries(now=self.clock())
         dirty |= due - {a.principal_id for a in current if a.principal_type == "Group"}
         checkpoint, held = await load_checkpoint(self.state)
-        fingerprint = self.mapping.fingerprint
+        fingerprint = cycle_fingerprint(self.mapping, self.licenses.by_role if self.licenses else None)
         new_mapping = await mapping_changed(self.state, fingerprint)  # read once; the lease is ours
         remapped = new_mapping and users_link is not None
         resume = str(checkpoint["UsersLink"]) if checkpoint else None

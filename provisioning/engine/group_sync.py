@@ -63,7 +63,10 @@ async def plan_groups(
     links = {link.source_id: link async for link in state.list_links(object_type=ObjectType.GROUP)}
     wanted = index.provisionable_group_ids() - groups.gone
     managed = {g for g, link in links.items() if link.active}
-    touched = groups.touched() | (wanted ^ managed) | (retries & (wanted | set(links)))
+    unsynced = wanted ^ managed  # never pushed, or no longer wanted
+    if unsynced:  # one that failed waits for its rung of the retry ladder, as a user does
+        unsynced -= set(await state.list_retries()) - retries
+    touched = groups.touched() | unsynced | (retries & (wanted | set(links)))
     users = run.relinked | set(_planned_creates(run))
     for user_id in users:
         touched |= index.user_groups.get(user_id, set())

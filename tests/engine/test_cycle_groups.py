@@ -187,3 +187,14 @@ async def test_a_failed_group_is_retried_by_the_ladder(bench: Bench) -> None:
     second = await bench.cycle()
     assert second.counts["create", "success"] == 1
     assert groups.member_names("Sales") == {"s000", "s001", "s002"}
+
+
+async def test_a_group_failing_again_waits_for_its_rung_of_the_ladder(bench: Bench) -> None:
+    groups = bench.push_groups()
+    groups.add_existing("sales")  # case-different: refused each time
+    _sales(bench)
+    await bench.cycle()
+    await bench.cycle()  # the first rung is the next cycle: tried again, refused again
+    assert groups.calls["create"] == 2
+    await bench.cycle()  # the next rung is hours away: not tried in this cycle
+    assert groups.calls["create"] == 2

@@ -106,3 +106,15 @@ async def test_no_license_map_writes_no_licenses_and_default_access_gets_none(be
     bench.source.assign("d", role=DEFAULT_ACCESS)
     await bench.cycle()
     assert bench.target.by_name("d@contoso.example") is None
+
+
+async def test_a_changed_license_map_replans_every_user_in_a_full_cycle(bench: Bench) -> None:
+    _tenant(bench)
+    bench.source.add_user("org")
+    bench.source.assign("org", role=ORGANIZER)
+    await bench.cycle()
+    bench.licenses = {**bench.licenses, "Organizer": ("L-G2M", "L-WEBINAR")}
+    result = await bench.cycle()
+    assert result.cycle.kind == "full" and result.counts["update", "success"] == 1
+    assert bench.target.holders("L-WEBINAR") == {"org"}
+    assert (await bench.cycle()).counts.done() == 0
