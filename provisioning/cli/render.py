@@ -118,7 +118,6 @@ def render_status(status: Mapping[str, Any]) -> list[str]:
         lines.append(f"quarantine:   {reason} since {since}: {detail}; {then}")
     else:
         lines.append("quarantine:   no")
-    lines.append(f"staged:       {status['stagedDeprovisions']} deprovisions awaiting approval")
     groups = status.get("groups")
     if groups:
         cut = groups["truncated"]
@@ -127,6 +126,7 @@ def render_status(status: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"groups:       {groups['managed']} managed in GoTo, {groups['truncatedCount']} truncated{more}"
         )
+    lines.append(f"staged:       {status['stagedDeprovisions']} deprovisions awaiting approval")
     retries = status["retries"]
     given_up = ""
     if retries["givenUp"]:

@@ -33,6 +33,7 @@ async def test_fresh_deployment(tables_connection_string: str, table_prefix: str
         "lastSkip": None,
         "quarantine": None,
         "stagedDeprovisions": 0,
+        "groups": {"managed": 0, "truncated": [], "truncatedCount": 0},
         "retries": {"pending": 0, "givenUp": 0, "givenUpIds": [], "givenUpIdsTruncated": False},
         "mappings": {
             "file": "built-in default",

@@ -109,7 +109,7 @@ async def test_groups_created_renamed_emptied_and_deleted(harness: Harness, peer
     }
     group_records = {
         r.source_id: (r.action, r.status)
-        for r in await harness.audit(first)
+        for r in await harness.audit(first, object_type=None)
         if r.object_type is ObjectType.GROUP
     }
     ok = AuditStatus.SUCCESS
@@ -121,7 +121,7 @@ async def test_groups_created_renamed_emptied_and_deleted(harness: Harness, peer
     second = await harness.cycle()
     assert second.failures == 0, second.counts
     assert peer.groups() == {"Sales EMEA": ids("bob", "cat", "dan")}
-    records = {r.source_id: (r.action, r.status) for r in await harness.audit(second)}
+    records = {r.source_id: (r.action, r.status) for r in await harness.audit(second, object_type=None)}
     assert records[sales] == ("update", ok) and records[eng] == ("delete", ok)
     accounts = peer.accounts()
     assert all(accounts[upn[people[n]]]["active"] is False for n in ("ann", "eve", "fay"))  # out of scope
@@ -136,7 +136,9 @@ async def test_groups_created_renamed_emptied_and_deleted(harness: Harness, peer
     assert fourth.failures == 0, fourth.counts
     assert peer.groups() == {}
     assert {
-        r.source_id: r.action for r in await harness.audit(fourth) if r.object_type is ObjectType.GROUP
+        r.source_id: r.action
+        for r in await harness.audit(fourth, object_type=None)
+        if r.object_type is ObjectType.GROUP
     } == {sales: "delete"}
     accounts = peer.accounts()
     assert [n for n in people if n != "gus" and accounts[upn[people[n]]]["active"]] == ["hal"]
@@ -239,7 +241,9 @@ async def test_goto_variants_through_cycles(harness: Harness, variant: dict[str,
     (again,) = goto.store.groups()
     assert again["displayName"] == "Sales EMEA" and again["id"] != group["id"]
     assert {m["value"] for m in again["members"]} == {by_name[upn[bob]], by_name[upn[cat]]}
-    (record,) = [r for r in await harness.audit(second) if r.object_type is ObjectType.GROUP]
+    (record,) = [
+        r for r in await harness.audit(second, object_type=None) if r.object_type is ObjectType.GROUP
+    ]
     assert record.status is AuditStatus.SUCCESS and "gone" in (record.reason or ""), record
 
     tenant.unassign(sales)

@@ -8,7 +8,7 @@ import ast
 import re
 
 from provisioning.engine import apply
-from provisioning.errors import UnauthorizedError
+from provisioning.errors import LicenseSeatsError, UnauthorizedError
 from provisioning.target import responses
 from tests.infra.bicep import ROOT, Template, conditional_branches, render
 from tests.infra.guide import code_spans, guide_text, table_after
@@ -58,7 +58,8 @@ def audit_codes() -> set[str]:
         if not issubclass(kind, UnauthorizedError)  # re-raised: the run stops, no audit record
     }
     codes |= {f"GoToTransient{status}" for status in responses.RETRYABLE_STATUSES} | {"GoToTransient"}
-    return codes | {"GoToTarget…"}
+    seats = f"GoTo{LicenseSeatsError.__name__.removesuffix('Error')}409"  # the Admin API's no-free-seat 409
+    return codes | {"GoToTarget…", seats}
 
 
 def test_every_message_in_code_font_is_printed_by_the_app() -> None:
