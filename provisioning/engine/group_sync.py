@@ -88,6 +88,9 @@ async def plan_groups(
         gone = group_id in groups.gone
         if group_id in wanted:
             attributes = {**(link.source if link else {}), **groups.attributes.get(group_id, {})}
+            named = next((a.principal_display_name for a in index.by_group.get(group_id, ())), None)
+            if fields == ["displayName"] and "displayName" not in attributes and named:
+                attributes["displayName"] = named  # the assignment carries it: no read per new group
             if not all(name in attributes for name in fields):
                 read = await source.get_group(group_id, select=policy.select)
                 if read is None:

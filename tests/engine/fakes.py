@@ -10,6 +10,7 @@ optional failure per userName. Both count what they were asked, so tests assert 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -133,8 +134,17 @@ class FakeSource:
     # the Source protocol ---------------------------------------------------------------------------
 
     async def list_assignments(self, sp_id: str) -> list[Assignment]:
+        """principalDisplayName is the principal's name now, as Graph answers it."""
         self.calls["assignments"] += 1
-        return list(self.assignments.values())
+        return [
+            dataclasses.replace(a, principal_display_name=self._name(a.principal_id))
+            for a in self.assignments.values()
+        ]
+
+    def _name(self, principal_id: str) -> str:
+        if principal_id in self.groups:
+            return str(self.groups[principal_id]["displayName"])
+        return str(self.users.get(principal_id, {}).get("displayName") or principal_id)
 
     async def iter_users_delta(
         self, *, link: str | None, select: Sequence[str]

@@ -30,6 +30,7 @@ async def test_the_first_cycle_creates_the_users_then_the_group_filled_with_them
     link = await bench.state.get_link("g-sales", object_type=ObjectType.GROUP)
     assert link is not None and link.target_id == groups.named("Sales")["id"]
     assert groups.calls["create"] == 1 and groups.calls["add_members"] == 1  # created empty, then filled
+    assert bench.source.calls["get_group"] == 0  # the assignment names the group: no read per group
 
 
 async def test_a_quiet_cycle_sends_nothing_to_goto(bench: Bench) -> None:
