@@ -14,7 +14,7 @@ cycle itself makes after a mapping change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -303,15 +303,26 @@ async def preview_diff(
     compared under both mappings; links are read page by page, so the tenant is never held whole."""
     diff = TenantDiff.between(deployed, new, origins=origins)
     index = await read_index(source, sp_id)
-    select = union_select(deployed, new)
-    seen: set[str] = set()  # a user changed during the read may come twice: counted once
+    async for read, users in assigned_users(source, index, select=union_select(deployed, new)):
+        diff.users_read += read
+        links = await state.get_links(list(users)) if users else {}
+        for user_id, attributes in users.items():
+            diff.add(compare_user(user_id, attributes, links.get(user_id), index, deployed, new))
+    return diff
+
+
+async def assigned_users(
+    source: Source, index: AssignmentIndex, *, select: Sequence[str]
+) -> AsyncIterator[tuple[int, dict[str, dict[str, Any]]]]:
+    """Every assigned user, page by page, through one users delta from scratch (its link is not
+    kept): (users on the page, {id: attributes} of the assigned ones). A user changed during the
+    read may come twice in one round: it is handed over once."""
+    seen: set[str] = set()
     async for page in source.iter_users_delta(link=None, select=select):
-        diff.users_read += len(page.items)
         users = {
-            u.id: u for u in page.items if not u.removed and index.is_assigned(u.id) and u.id not in seen
+            u.id: u.attributes
+            for u in page.items
+            if not u.removed and index.is_assigned(u.id) and u.id not in seen
         }
         seen.update(users)
-        links = await state.get_links(list(users)) if users else {}
-        for user_id, user in users.items():
-            diff.add(compare_user(user_id, user.attributes, links.get(user_id), index, deployed, new))
-    return diff
+        yield len(page.items), users
