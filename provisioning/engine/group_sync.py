@@ -77,7 +77,7 @@ async def plan_groups(
     if not touched:
         return work
     member_ids = {u for g in touched if g in wanted for u in index.members.get(g, ())}
-    accounts = await state.get_links(member_ids) if member_ids else {}
+    accounts = await _user_links(state, member_ids)
     goto_ids = {u: link.target_id for u, link in accounts.items()}
     if run.dry_run:
         goto_ids.update({u: f"{NEW_ACCOUNT}{u}" for u in _planned_creates(run) if u in member_ids})
@@ -118,6 +118,18 @@ async def plan_groups(
         else:
             work.operations.append(op)
     return work
+
+
+POINT_READS = 200  # above this many members, one scan of the user links costs fewer Table calls
+
+
+async def _user_links(state: StateStore, user_ids: set[str]) -> dict[str, Link]:
+    """The members' links: point reads for a few, one paged scan (1,000 rows a call) for many."""
+    if not user_ids:
+        return {}
+    if len(user_ids) <= POINT_READS:
+        return await state.get_links(user_ids)
+    return {link.source_id: link async for link in state.list_links() if link.source_id in user_ids}
 
 
 def _planned_creates(run: CycleRun) -> Sequence[str]:
