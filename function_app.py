@@ -22,6 +22,12 @@ from provisioning.api.routes import (
     handle_test_connection,
 )
 from provisioning.config import load_settings
+from provisioning.dashboard.handler import (
+    handle_cycles_route,
+    handle_dashboard,
+    handle_dashboard_script,
+    handle_dashboard_style,
+)
 from provisioning.report import summary_dict
 from provisioning.service import prune_audit, run_sync
 
@@ -110,6 +116,28 @@ async def status(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="logs", methods=["GET"])
 async def logs(req: func.HttpRequest) -> func.HttpResponse:
     return await _serve(handle_logs_route, req)
+
+
+@app.route(route="cycles", methods=["GET"])
+async def cycles(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_cycles_route, req)
+
+
+# The status page and its assets hold no data (provisioning/dashboard): anonymous, so the key never
+# rides in the page's URL; the page sends it as x-functions-key to the JSON routes above.
+@app.route(route="dashboard", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def dashboard(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_dashboard, req)
+
+
+@app.route(route="dashboard/app.js", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def dashboard_script(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_dashboard_script, req)
+
+
+@app.route(route="dashboard/app.css", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+async def dashboard_style(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_dashboard_style, req)
 
 
 @app.route(route="goto/authorize", methods=["GET"])

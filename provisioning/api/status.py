@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from croniter import croniter
 
-from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response
+from provisioning.api.http import ApiRequest, ApiResponse, check_params, guarded, json_response, param_int
 from provisioning.config import Settings
 from provisioning.engine.checkpoint import MAPPING, cycle_fingerprint
 from provisioning.engine.cycle import USERS_WATERMARK
@@ -207,6 +207,8 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
         "quarantine": _quarantine_dict(quarantine),
         "stagedDeprovisions": len(staged),
         "retries": _retries_dict(retries),
+        "failedObjects": _failed_objects(retries),
+        "gotoRateLimitPerSecond": settings.goto_rate_limit_per_second,
         "groups": await _groups_dict(state),
         "mappings": _mappings_dict(
             settings,
@@ -217,6 +219,94 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
 
 
 TRUNCATED_SHOWN = 50
+FAILED_SHOWN = 50
+
+
+def _failed_objects(rows: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Objects on the retry ladder with their next attempt, soonest first (given up last): what the
+    dashboard and `status` show under "failed objects"; `retries` keeps the counts."""
+    failed = [
+        {
+            "id": source_id,
+            "attempts": int(row.get("Attempts") or 0),
+            "error": redact(str(row.get("Error") or "")) or None,
+            "lastFailure": str(row.get("LastFailure") or "") or None,
+            "nextAttempt": None if row.get("GivenUp") else str(row.get("NextAttempt") or "") or None,
+            "givenUp": bool(row.get("GivenUp")),
+        }
+        for source_id, row in rows.items()
+    ]
+    failed.sort(key=lambda f: (f["givenUp"], f["nextAttempt"] or "", f["id"]))
+    return failed[:FAILED_SHOWN]
+
+
+HISTORY_DAYS = 30
+HISTORY_COLUMNS = ("create", "update", "disable", "delete", "skip", "failure")
+_HISTORY_FIRST_LOOK = 500
+
+
+def history_buckets(cycles: Sequence[CycleRecord], *, now: datetime, days: int) -> list[dict[str, Any]]:
+    """Per UTC day of the last `days` (oldest first, empty days included): how many cycles ran and
+    what they did. Successes count under their action; skipped and failed operations under skip and
+    failure whatever the action; dry-run plans and staged (held) deprovisions are not counted."""
+    today = now.astimezone(UTC).date()
+    dates = [(today - timedelta(days=days - 1 - i)).isoformat() for i in range(days)]
+    buckets: dict[str, dict[str, int]] = {d: dict.fromkeys(("cycles", *HISTORY_COLUMNS), 0) for d in dates}
+    for cycle in cycles:
+        if cycle.status is CycleStatus.SKIPPED:
+            continue
+        bucket = buckets.get(datetime.fromisoformat(cycle.started).astimezone(UTC).date().isoformat())
+        if bucket is None:
+            continue
+        bucket["cycles"] += 1
+        for (action, status), n in cycle.counts.items():
+            if status == "failure":
+                bucket["failure"] += n
+            elif status == "skipped":
+                bucket["skip"] += n
+            elif status == "success" and action in HISTORY_COLUMNS:
+                bucket[action] += n
+    return [{"date": d, **buckets[d]} for d in dates]
+
+
+async def _cycles_since(state: TableState, since: datetime) -> list[CycleRecord]:
+    """Cycle rows newest first back to `since`; read further back only while the oldest is newer."""
+    limit = _HISTORY_FIRST_LOOK
+    while True:
+        cycles = await state.list_cycles(limit=limit)
+        if len(cycles) < limit or datetime.fromisoformat(cycles[-1].started) < since:
+            return cycles
+        limit *= _LOOK_GROWTH
+
+
+async def build_history(*, state: TableState, now: datetime, days: int = HISTORY_DAYS) -> dict[str, Any]:
+    """GET /api/cycles: statistics to date, per day, for the dashboard's chart (and any client)."""
+    since = datetime.combine(now.astimezone(UTC).date() - timedelta(days=days - 1), time.min, UTC)
+    buckets = history_buckets(await _cycles_since(state, since), now=now, days=days)
+    totals = {column: sum(b[column] for b in buckets) for column in ("cycles", *HISTORY_COLUMNS)}
+    managed = {
+        "users": await _active_links(state, ObjectType.USER),
+        "groups": await _active_links(state, ObjectType.GROUP),
+    }
+    return {"days": days, "from": since.isoformat(), "perDay": buckets, "totals": totals, "managed": managed}
+
+
+async def _active_links(state: TableState, object_type: ObjectType) -> int:
+    """Objects this function manages in GoTo now (an inactive link is a disabled or removed one)."""
+    return sum([1 async for link in state.list_links(object_type=object_type) if link.active])
+
+
+async def handle_cycles(
+    request: ApiRequest, *, state: TableState, now: datetime | None = None
+) -> ApiResponse:
+    """GET /api/cycles[?days=N] (1 to 90, default 30). Always answers; never a stack trace."""
+
+    async def answer(request: ApiRequest) -> ApiResponse:
+        check_params(request, {"days"})
+        days = param_int(request, "days", HISTORY_DAYS, minimum=1, maximum=90)
+        return json_response(200, await build_history(state=state, now=now or datetime.now(UTC), days=days))
+
+    return await guarded(answer, request)
 
 
 async def _groups_dict(state: TableState) -> dict[str, Any]:
