@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -178,10 +178,16 @@ async def apply_operation(
 ) -> Outcome:
     """One operation. `owners` (the state) tells whether a matched account is another user's;
     `claims` is the run's, when operations run side by side (`apply_operations` passes it)."""
-    started = time.perf_counter()
     context = _Context(target, mapping, owners, claims if claims is not None else Claims([op]))
+    return await outcome_of(op, _apply(op, context))
+
+
+async def outcome_of(op: Operation, attempt: Awaitable[Outcome]) -> Outcome:
+    """The operation's outcome, timed: an error about this object is its failure; bad credentials
+    (UnauthorizedError) stop the run and are re-raised."""
+    started = time.perf_counter()
     try:
-        outcome = await _apply(op, context)
+        outcome = await attempt
     except UnauthorizedError:
         raise
     except TargetError as exc:

@@ -9,22 +9,14 @@ the members this function provisions are added (members someone else put there a
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from provisioning.engine.apply import (
-    LinkOwners,
-    MatchFailure,
-    Outcome,
-    audit_action,
-    failure_outcome,
-    with_finished,
-)
+from provisioning.engine.apply import LinkOwners, MatchFailure, Outcome, outcome_of, with_finished
 from provisioning.engine.group_plan import MEMBER_TOTAL, MEMBERS
 from provisioning.engine.group_target import GroupTarget, TargetGroup
 from provisioning.engine.plan import Action, MemberPlan, Operation
-from provisioning.errors import ConflictError, NotFoundError, TargetError, UnauthorizedError
+from provisioning.errors import ConflictError, NotFoundError
 from provisioning.model import AuditStatus, ObjectType
 
 GROUP_NAME_TAKEN = "GroupNameTaken"
@@ -60,25 +52,7 @@ async def apply_group_operations(
 
 
 async def apply_group_operation(op: Operation, target: GroupTarget, *, owners: LinkOwners | None) -> Outcome:
-    started = time.perf_counter()
-    try:
-        outcome = await _apply(op, target, owners)
-    except UnauthorizedError:
-        raise
-    except TargetError as exc:
-        outcome = failure_outcome(op, exc)
-    except MatchFailure as exc:
-        outcome = Outcome(
-            op,
-            AuditStatus.FAILURE,
-            audit_action(op.action),
-            op.target_id,
-            error_code=exc.code,
-            error_reason=exc.reason,
-            recommended_action=exc.recommended,
-        )
-    outcome.duration_ms = int((time.perf_counter() - started) * 1000)
-    return outcome
+    return await outcome_of(op, _apply(op, target, owners))
 
 
 async def _apply(op: Operation, target: GroupTarget, owners: LinkOwners | None) -> Outcome:
