@@ -1,0 +1,190 @@
+"""The queue-triggered worker: the ids of one message through the on-demand path, one object at a time.
+
+Why the single-flight lease, taken per object (OnDemand.provision_user holds it for one user and
+lets go), and not a new per-object lease row: the cycle, staged approvals and on-demand calls all
+write under that one lease, so a worker holding it can never write an object a running cycle is
+writing, and two workers (the host runs several messages at once, instances scale out) never write
+together either — without changing what the cycle respects. A worker that finds the lease held
+waits a bounded time (the on-demand wait, at most the holder's TTL), then puts the ids it has not
+done back on the queue, invisible for `BUSY_DELAY_SECONDS`, and ends the invocation well: a long
+cycle delays a notification, never loses it, and never sends it to the poison queue.
+
+Duplicates are applied once: the second plan finds GoTo already right and sends nothing (the same
+no-op rule as a cycle), and the next delta cycle finds nothing to do either.
+
+A message that keeps failing (Graph, GoTo or Table Storage down for longer than their retries) is
+raised to the host, which makes it visible again (host.json `visibilityTimeout`); at its
+`MAX_DEQUEUE_COUNT`-th attempt, or at once when it cannot be read, the worker writes an audit
+record (`NotificationPoisoned`) and moves it to `<queue>-poison` itself, so the record and the
+move happen together. The delta cycle stays the backstop for every id in it.
+
+Group notifications (a `/groups` subscription also fires on membership changes): an assigned
+group's direct user members without a link are provisioned (new members), then the group itself is
+pushed; members removed from the group are left to the delta cycle, which reads the removal.
+Users Graph no longer returns (deleted) are left to the delta cycle as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from provisioning.config import Settings
+from provisioning.engine.on_demand import OnDemand
+from provisioning.errors import LeaseHeldError, SourceNotFoundError
+from provisioning.model import AuditRecord, AuditStatus, ObjectType
+from provisioning.notifications.messages import ChangeBatch, MalformedMessage
+from provisioning.notifications.queue import NotificationQueue
+from provisioning.notifications.subscriptions import open_subscription_manager
+from provisioning.service import Services, open_services, open_state
+
+log = logging.getLogger(__name__)
+
+MAX_DEQUEUE_COUNT = 5  # host.json extensions.queues.maxDequeueCount (a test keeps them equal)
+BUSY_DELAY_SECONDS = 30
+NEW_MEMBERS_PER_GROUP = 100  # more new members at once than this wait for the delta cycle
+INITIATED_BY = "notification"
+
+
+@dataclass
+class WorkResult:
+    """What one message did (logged; the tests read it)."""
+
+    provisioned: list[str] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+    left_to_cycle: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    lifecycle: list[str] = field(default_factory=list)
+    poisoned: bool = False
+    skipped: str | None = None
+
+
+async def process_message(
+    text: str,
+    *,
+    dequeue_count: int,
+    settings: Settings,
+    queue: NotificationQueue,
+    message_id: str = "",
+) -> WorkResult:
+    """One queue message; raises (for the host to retry) only below MAX_DEQUEUE_COUNT."""
+    try:
+        batch = ChangeBatch.from_json(text)
+    except MalformedMessage as exc:
+        await _poison(text, str(exc), settings=settings, queue=queue, message_id=message_id)
+        return WorkResult(poisoned=True)
+    try:
+        return await _work(batch, settings=settings, queue=queue)
+    except Exception as exc:
+        if dequeue_count < MAX_DEQUEUE_COUNT:
+            log.warning(
+                "change notification message %s failed (attempt %d of %d): %s",
+                message_id,
+                dequeue_count,
+                MAX_DEQUEUE_COUNT,
+                type(exc).__name__,
+            )
+            raise
+        await _poison(
+            text, f"{type(exc).__name__}: {exc}"[:500], settings=settings, queue=queue, message_id=message_id
+        )
+        return WorkResult(poisoned=True)
+
+
+async def _work(batch: ChangeBatch, *, settings: Settings, queue: NotificationQueue) -> WorkResult:
+    result = WorkResult()
+    if batch.lifecycle:
+        async with open_subscription_manager(settings) as manager:
+            for event in batch.lifecycle:
+                result.lifecycle.append(await manager.handle_lifecycle(event.subscription_id, event.event))
+    if not (batch.users or batch.groups):
+        return result
+    if not settings.provisioning_enabled:
+        result.skipped = "off (PROVISIONING_ENABLED is false)"
+        return result
+    async with open_services(settings) as services:
+        on_demand = OnDemand(services.engine(settings))
+        todo = [(ObjectType.USER, u) for u in dict.fromkeys(batch.users)]
+        todo += [(ObjectType.GROUP, g) for g in dict.fromkeys(batch.groups)]
+        for index, (kind, object_id) in enumerate(todo):
+            try:
+                if kind is ObjectType.USER:
+                    await _user(on_demand, object_id, settings, result)
+                else:
+                    await _group(on_demand, services, object_id, settings, result)
+            except LeaseHeldError:
+                rest = todo[index:]
+                again = ChangeBatch(
+                    users=tuple(i for k, i in rest if k is ObjectType.USER),
+                    groups=tuple(i for k, i in rest if k is ObjectType.GROUP),
+                    received_at=batch.received_at,
+                )
+                await queue.send(again.to_json(), delay=BUSY_DELAY_SECONDS)
+                result.requeued = [i for _, i in rest]
+                log.info("lease busy: %d id(s) back on the queue for %d s", len(rest), BUSY_DELAY_SECONDS)
+                break
+    return result
+
+
+async def _user(on_demand: OnDemand, user_id: str, settings: Settings, result: WorkResult) -> None:
+    try:
+        outcome = await on_demand.provision_user(user_id, dry_run=settings.dry_run, initiated_by=INITIATED_BY)
+    except SourceNotFoundError:
+        result.left_to_cycle.append(user_id)  # deleted in Entra: the delta cycle reads how
+        return
+    result.provisioned.append(user_id)
+    result.statuses[user_id] = outcome.status
+
+
+async def _group(
+    on_demand: OnDemand, services: Services, group_id: str, settings: Settings, result: WorkResult
+) -> None:
+    engine = on_demand.engine
+    assignments = await engine.source.list_assignments(engine.sp_id)
+    assigned = any(a.principal_id == group_id and a.principal_type == "Group" for a in assignments)
+    try:
+        if assigned:
+            members = await engine.source.list_group_members(group_id)
+            new = [m.member_id for m in members if m.member_type == "user"]
+            unlinked = [m for m in new if await services.state.get_link(m) is None]
+            for member in unlinked[:NEW_MEMBERS_PER_GROUP]:
+                await _user(on_demand, member, settings, result)
+            result.left_to_cycle.extend(unlinked[NEW_MEMBERS_PER_GROUP:])
+        pushed = await on_demand.provision_group(group_id, member_ids=[], dry_run=settings.dry_run)
+    except SourceNotFoundError:
+        result.left_to_cycle.append(group_id)
+        return
+    result.provisioned.append(group_id)
+    result.statuses[group_id] = str(pushed.get("group", {}).get("status", ""))
+
+
+async def _poison(
+    text: str, why: str, *, settings: Settings, queue: NotificationQueue, message_id: str
+) -> None:
+    """An audit record first (so the poison queue never holds a message nobody was told of), then the move."""
+    try:
+        ids = ChangeBatch.from_json(text)
+        subject = ",".join([*ids.users, *ids.groups])[:200] or "lifecycle"
+    except MalformedMessage:
+        subject = "unreadable"
+    poison = settings.change_notifications.poison_queue_name
+    record = AuditRecord(
+        id=str(uuid.uuid4()),
+        cycle_id=f"notification-{message_id or uuid.uuid4()}",
+        change_id=message_id or str(uuid.uuid4()),
+        activity_date_time=datetime.now(UTC).isoformat(),
+        action="other",
+        status=AuditStatus.FAILURE,
+        source_id=subject,
+        reason="a change notification message kept failing; the delta cycle remains the backstop",
+        error_code="NotificationPoisoned",
+        error_reason=why,
+        recommended_action=f"Read the message in the {poison} queue; the next delta cycle applies it",
+        initiated_by=INITIATED_BY,
+    )
+    async with open_state(settings) as state:
+        await state.add_audit_records([record])
+    await queue.send_poison(text)
+    log.error("change notification message %s moved to the poison queue: %s", message_id, why)
