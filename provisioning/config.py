@@ -29,6 +29,12 @@ from provisioning.goto_auth.settings import (
     GoToAuthSettings,
     read_goto_auth_settings,
 )
+from provisioning.notifications.settings import (
+    CHANGE_SECRET_SETTINGS,
+    CHANGE_SETTING_NAMES,
+    ChangeNotificationSettings,
+    read_change_notification_settings,
+)
 from provisioning.notify.settings import (
     NOTIFY_SECRET_SETTINGS,
     NOTIFY_SETTING_NAMES,
@@ -124,6 +130,7 @@ SETTING_NAMES: tuple[str, ...] = (
     "GOTO_ADMIN_BASE_URL",
     "GOTO_LICENSE_ASSIGNMENT",
     *NOTIFY_SETTING_NAMES,
+    *CHANGE_SETTING_NAMES,
     *(name for name in GOTO_AUTH_SETTING_NAMES if name not in ("GOTO_ACCESS_TOKEN", "GOTO_SCIM_BASE_URL")),
 )
 # Only for local sandboxes; a deployment must not set them (infra/ is checked for their absence).
@@ -131,6 +138,7 @@ SANDBOX_ONLY_SETTINGS: frozenset[str] = frozenset({"GRAPH_ACCESS_TOKEN", "GOTO_A
 SECRET_SETTINGS: frozenset[str] = (
     frozenset({"AZURE_CLIENT_SECRET", "GRAPH_ACCESS_TOKEN", "GOTO_ACCESS_TOKEN"})
     | NOTIFY_SECRET_SETTINGS
+    | CHANGE_SECRET_SETTINGS
     | GOTO_AUTH_SECRET_SETTINGS
 )
 
@@ -172,6 +180,8 @@ class Settings:
     # or POST/DELETE the license's users ("license").
     goto_license_assignment: LicenseAssignment = "user"
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    # Graph change notifications (near-real-time provisioning); off without GRAPH_NOTIFICATION_URL
+    change_notifications: ChangeNotificationSettings = field(default_factory=ChangeNotificationSettings)
     goto_auth: GoToAuthSettings | None = field(
         default=None, repr=False
     )  # None only in hand-built test settings
@@ -332,6 +342,7 @@ def read_settings(r: SettingsReader, *, host_json: Path = HOST_JSON) -> Settings
         goto_admin_base_url=r.value("GOTO_ADMIN_BASE_URL", url, DEFAULT_GOTO_ADMIN_BASE_URL),
         goto_license_assignment=r.value("GOTO_LICENSE_ASSIGNMENT", _license_assignment, "user"),
         notifications=read_notification_settings(r),
+        change_notifications=read_change_notification_settings(r),
         goto_auth=read_goto_auth_settings(r),
     )
 
