@@ -27,6 +27,8 @@ from sandbox.graph.records import (
 )
 from sandbox.graph.responses import graph_error, json_response
 from sandbox.graph.settings import SimulatorSettings
+from sandbox.graph.subscription_routes import SUBSCRIPTION_ROUTES, SUBSCRIPTION_TEMPLATES, SubscriptionRoutes
+from sandbox.graph.subscriptions import SubscriptionHub
 from sandbox.graph.tenant import Tenant
 from sandbox.graph.tokens import DeltaCursor, DeltaQuery, Resource, ResultSet, TokenError
 
@@ -84,8 +86,11 @@ class GraphApp:
         self.settings = settings
         self.faults = faults
         self.counters = counters
+        self.subscriptions = SubscriptionHub(tenant)  # change notifications (subscriptions.py)
+        self._subscription_routes = SubscriptionRoutes(self.subscriptions)
         self._map = Map(
-            [Rule(path, endpoint=name, methods=["GET"]) for name, paths in ROUTES.items() for path in paths],
+            [Rule(path, endpoint=name, methods=["GET"]) for name, paths in ROUTES.items() for path in paths]
+            + [Rule(path, endpoint=name, methods=list(m)) for name, (path, m) in SUBSCRIPTION_ROUTES.items()],
             strict_slashes=False,
         )
         self._handlers: dict[str, Callable[..., Response]] = {
@@ -97,6 +102,10 @@ class GraphApp:
             "service_principal": self._service_principal,
             "app_role_assigned_to": self._app_role_assigned_to,
         }
+        for name in SUBSCRIPTION_ROUTES:
+            self._handlers[name] = lambda request, name=name, **args: self._subscription_routes.handle(
+                name, request, **args
+            )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -110,7 +119,7 @@ class GraphApp:
         route_error: NotFound | MethodNotAllowed | None = None
         try:
             endpoint, args = urls.match()
-            key = f"{request.method} {_TEMPLATES[endpoint]}"
+            key = f"{request.method} {(_TEMPLATES | SUBSCRIPTION_TEMPLATES)[endpoint]}"
         except (NotFound, MethodNotAllowed) as exc:
             route_error = exc
             key = f"{request.method} {request.path}"
