@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from provisioning.cli import commands, mappings
 from provisioning.cli.check_mappings import add_check_mappings_arguments, run_check_mappings
 from provisioning.cli.commands import LOG_FORMATS
+from provisioning.cli.drift import add_drift_arguments, run_drift_command
 from provisioning.cli.licenses import add_licenses_arguments, run_licenses
 from provisioning.cli.preview import add_preview_arguments, run_preview
 from provisioning.goto_auth.cli import add_authorize_arguments, run_authorize
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_licenses_arguments(
         subcommands.add_parser("licenses", help="the GoTo account's licenses, to map app roles to")
     )
+    add_drift_arguments(
+        subcommands.add_parser("drift", help="GoTo accounts that differ from Entra; --repair fixes them")
+    )
     return parser
 
 
@@ -95,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_authorize(args)
     if args.command == "licenses":
         return run_licenses(args)
+    if args.command == "drift":
+        return run_drift_command(args)
     if args.command == "test-connection":
         return commands.run(lambda settings: commands.check_connection(settings, as_json=args.json))
     if args.command == "provision":
