@@ -10,6 +10,7 @@ import logging
 
 import azure.functions as func
 
+from provisioning.api.drift import handle_drift
 from provisioning.api.goto_oauth import handle_goto_authorize, handle_goto_callback
 from provisioning.api.http import ApiRequest, ApiResponse, Handler, guarded
 from provisioning.api.routes import (
@@ -116,6 +117,12 @@ async def status(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="logs", methods=["GET"])
 async def logs(req: func.HttpRequest) -> func.HttpResponse:
     return await _serve(handle_logs_route, req)
+
+
+@app.route(route="drift", methods=["GET"])
+async def drift(req: func.HttpRequest) -> func.HttpResponse:
+    """The drift report; repair=true&apply=true writes (docs/drift.md), within Flex's 230 s cut."""
+    return await _serve(handle_drift, req)
 
 
 @app.route(route="cycles", methods=["GET"])
