@@ -29,6 +29,10 @@ from provisioning.dashboard.handler import (
     handle_dashboard_script,
     handle_dashboard_style,
 )
+from provisioning.notifications.queue import NotificationQueue
+from provisioning.notifications.subscriptions import run_subscription_timer
+from provisioning.notifications.webhook import handle_graph_notifications
+from provisioning.notifications.worker import process_message
 from provisioning.report import summary_dict
 from provisioning.service import prune_audit, run_sync
 
@@ -156,3 +160,44 @@ async def goto_authorize(req: func.HttpRequest) -> func.HttpResponse:
 async def goto_callback(req: func.HttpRequest) -> func.HttpResponse:
     """Anonymous by necessity: GoTo's redirect cannot carry a function key; the single-use state guards it."""
     return await _serve(handle_goto_callback, req)
+
+
+# ---------------------------------------------------------------- Graph change notifications
+# docs/notifications.md: webhook -> Storage queue -> worker; a timer keeps the subscriptions alive.
+
+
+@app.route(route="graph/notifications", methods=["POST"])
+async def graph_notifications(req: func.HttpRequest) -> func.HttpResponse:
+    """Graph's POSTs: the function key is in the notificationUrl's query string (`?code=`)."""
+    return await _serve(handle_graph_notifications, req)
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%GRAPH_NOTIFICATION_QUEUE%", connection="AzureWebJobsStorage")
+async def graph_notification_worker(msg: func.QueueMessage) -> None:
+    """The ids of one notification POST through the on-demand path; raising makes the host retry."""
+    settings = load_settings()
+    async with NotificationQueue.from_settings(
+        settings.change_notifications, client_id=settings.azure_client_id
+    ) as queue:
+        result = await process_message(
+            msg.get_body().decode("utf-8", errors="replace"),
+            dequeue_count=msg.dequeue_count or 1,
+            settings=settings,
+            queue=queue,
+            message_id=msg.id or "",
+        )
+    log.info(
+        "change notification message: %d provisioned, %d left to the delta cycle, %d requeued%s",
+        len(result.provisioned),
+        len(result.left_to_cycle),
+        len(result.requeued),
+        ", poisoned" if result.poisoned else "",
+    )
+
+
+@app.timer_trigger(schedule="%GRAPH_SUBSCRIPTION_SCHEDULE%", arg_name="timer", run_on_startup=False)
+async def graph_subscription_timer(timer: func.TimerRequest) -> None:
+    """Create, renew or recreate the /users and /groups subscriptions (nothing when notifications are off)."""
+    done = await run_subscription_timer(load_settings())
+    if done:
+        log.info("Graph subscriptions: %s", done)
