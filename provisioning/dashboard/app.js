@@ -156,7 +156,7 @@
       }
     });
     [0, days.length - 1].forEach((i) => {
-      const label = svg("text", { x: pad + i * slot, y: height + 16, class: "tick" });
+      const label = svg("text", { x: i ? width : pad, y: height + 16, class: "tick", "text-anchor": i ? "end" : "start" });
       label.textContent = days[i].date.slice(5);
       chart.append(label);
     });
@@ -294,7 +294,6 @@
     const [status, history] = await Promise.all([api("status"), api("cycles")]);
     renderStatus(status);
     renderHistory(history);
-    document.body.dataset.loaded = "true";
   }
 
   function guard(action) {
@@ -312,6 +311,7 @@
     await refresh();
     await loadLogs(false);
     say("Connected.");
+    document.body.dataset.loaded = "true";
     if (timer) clearInterval(timer);
     timer = setInterval(guard(refresh), REFRESH_MS);
   }
