@@ -67,18 +67,18 @@ async def _link_of(state: TableState, user_id: str) -> str:
     return link.target_id
 
 
-async def plant(world: World) -> Planted:
-    """Provision 1,000 users with a real cycle, then plant each kind of drift."""
+async def plant(world: World, users_count: int = USERS) -> Planted:
+    """Provision the users (1,000) with a real cycle, then plant each kind of drift."""
     tenant, store = world.graph.tenant, world.goto.store
-    tenant.seed(USERS, 2, seed=16)
+    tenant.seed(users_count, 2, seed=16)
     users = [u["id"] for u in tenant.users()]
     for user_id in users:
         tenant.assign(user_id, app_role_id=APP_ROLE_USER_ID)
     planted = Planted(world)
     result = await run_sync(planted.settings(), initiated_by="test")
-    assert result.counts.to_dict() == {"create/success": USERS}
+    assert result.counts.to_dict() == {"create/success": users_count}
     names = ["unassigned", "unlinked", "renamed", "deactivated", "deleted"]
-    planted.ids = dict(zip(names, users[100 : 100 + len(names)], strict=True))
+    planted.ids = dict(zip(names, users[10 : 10 + len(names)], strict=True))
     async with planted.state() as state:
         planted.goto = {name: await _link_of(state, planted.ids[name]) for name in names}
         await state.delete_links([planted.ids["unlinked"]])
@@ -116,11 +116,11 @@ async def plant(world: World) -> Planted:
 
 
 @contextmanager
-def planted_world(azurite: Azurite) -> Iterator[Planted]:
+def planted_world(azurite: Azurite, users_count: int = USERS) -> Iterator[Planted]:
     """Fresh simulators (the GoTo one fast: these tests are not about its limit) on the session's
     Azurite, planted."""
     with GraphSimulator(page_size=999) as graph, GoToSimulator(rate_limit_per_second=1000) as goto:
-        yield asyncio.run(plant(World(azurite, graph, goto)))
+        yield asyncio.run(plant(World(azurite, graph, goto), users_count))
 
 
 @pytest.fixture(scope="package")
