@@ -32,9 +32,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from provisioning.config import Settings
+from provisioning.engine.cycle import SyncEngine
 from provisioning.engine.on_demand import OnDemand
+from provisioning.engine.plan import Candidate
+from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import LeaseHeldError, SourceNotFoundError
-from provisioning.model import AuditRecord, AuditStatus, ObjectType
+from provisioning.model import AuditRecord, AuditStatus, Link, ObjectType, UserChange
 from provisioning.notifications.messages import ChangeBatch, MalformedMessage
 from provisioning.notifications.queue import NotificationQueue
 from provisioning.notifications.subscriptions import open_subscription_manager
@@ -105,7 +108,7 @@ async def _work(batch: ChangeBatch, *, settings: Settings, queue: NotificationQu
         result.skipped = "off (PROVISIONING_ENABLED is false)"
         return result
     async with open_services(settings) as services:
-        on_demand = OnDemand(services.engine(settings))
+        on_demand = OnDemand(_fresh(services.engine(settings)))
         todo = [(ObjectType.USER, u) for u in dict.fromkeys(batch.users)]
         todo += [(ObjectType.GROUP, g) for g in dict.fromkeys(batch.groups)]
         for index, (kind, object_id) in enumerate(todo):
@@ -126,6 +129,30 @@ async def _work(batch: ChangeBatch, *, settings: Settings, queue: NotificationQu
                 log.info("lease busy: %d id(s) back on the queue for %d s", len(rest), BUSY_DELAY_SECONDS)
                 break
     return result
+
+
+def _fresh(engine: SyncEngine) -> SyncEngine:
+    """Plan from the user as Graph has them now, not from the link's snapshot.
+
+    OnDemand asks `engine.candidate(user_id, None, link, index)`, which trusts a complete, active
+    link's snapshot and reads Graph only when it is incomplete: right for a cycle (the delta brings
+    the change), wrong after a notification, whose whole point is that the snapshot is stale. So the
+    user read now is handed in as the change. (An extra Graph read per user; see the report on
+    OnDemand passing its own read instead.)
+    """
+    original = engine.candidate
+
+    async def candidate(
+        user_id: str, change: UserChange | None, link: Link | None, index: AssignmentIndex
+    ) -> Candidate | None:
+        if change is None:
+            read = await engine.source.get_user(user_id, select=engine.select)
+            if read is not None:
+                change = UserChange(user_id, {k: v for k, v in read.items() if k != "id"})
+        return await original(user_id, change, link, index)
+
+    engine.candidate = candidate  # type: ignore[method-assign]
+    return engine
 
 
 async def _user(on_demand: OnDemand, user_id: str, settings: Settings, result: WorkResult) -> None:

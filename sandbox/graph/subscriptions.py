@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -241,8 +242,10 @@ class SubscriptionHub:
         """Wait until every change seen so far has been delivered (or given up)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._idle.wait(timeout=0.01) and self.tenant.version == self._seen and not self._explicit:
-                return True
+            if self._idle.wait(timeout=0.01):
+                with self._lock:
+                    if self._idle.is_set() and self.tenant.version == self._seen and not self._explicit:
+                        return True
         return False
 
     def close(self) -> None:
@@ -278,9 +281,10 @@ class SubscriptionHub:
         started = time.monotonic()
         answer: httpx.Response | None = None
         with contextlib.suppress(httpx.HTTPError):
+            # appended, not `params=`: httpx would drop the URL's own query string (the function key)
+            separator = "&" if "?" in url else "?"
             answer = self._http.post(
-                url,
-                params={"validationToken": token},
+                f"{url}{separator}{urlencode({'validationToken': token})}",
                 headers={"Content-Type": "text/plain"},
                 timeout=VALIDATION_TIMEOUT_SECONDS,
             )
@@ -309,12 +313,14 @@ class SubscriptionHub:
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_interval):
+            with self._lock:
+                if self.tenant.version == self._seen and not self._explicit:
+                    self._idle.set()
+                    continue
+                self._idle.clear()  # before `_seen` moves, so wait_idle never sees a change half sent
             changes = self._changes()
-            if not changes:
-                self._idle.set()
-                continue
-            self._idle.clear()
-            self._deliver(changes)
+            if changes:
+                self._deliver(changes)
 
     def _changes(self) -> list[tuple[str, str, str]]:
         """(resource, id, changeType) of everything changed since the last look, and explicit ones."""

@@ -1,0 +1,48 @@
+"""A user disabled in Entra is inactive in GoTo from the notification alone, before any delta cycle,
+and the next delta cycle finds GoTo already right and sends it nothing: the Graph simulator POSTs to
+the webhook over loopback HTTP, the id travels on Azurite's queue, the worker provisions it."""
+
+from __future__ import annotations
+
+from provisioning.config import load_settings
+from provisioning.notifications.subscriptions import run_subscription_timer
+from provisioning.service import run_sync
+from sandbox.graph.subscriptions import SubscriptionHub
+from sandbox.world import World
+from tests.notifications.conftest import FunctionsHost
+
+
+def goto_writes(world: World) -> int:
+    return sum(n for key, n in world.goto.counters.snapshot().items() if not key.startswith("GET"))
+
+
+def goto_user(world: World, upn: str) -> dict[str, object]:
+    (found,) = [u for u in world.goto.store.users() if u["userName"] == upn]
+    return dict(found)
+
+
+async def test_disabled_in_entra_is_inactive_in_goto_and_the_cycle_sends_nothing(
+    world: World, hub: SubscriptionHub, host: FunctionsHost, notify_env: dict[str, str]
+) -> None:
+    seeded = world.seed_demo_tenant(users=12, groups=2)
+    settings = load_settings()
+    await run_sync(settings, initiated_by="test")
+    assert await run_subscription_timer(settings) == {"/users": "created", "/groups": "created"}
+    user_id = seeded["in_scope"][1]
+    upn = str(world.graph.tenant.user(user_id)["userPrincipalName"])
+    assert goto_user(world, upn)["active"] is True
+    validations = len(host.answers)
+    assert validations == 4  # both subscriptions' notification and lifecycle URLs
+
+    world.graph.tenant.disable_user(user_id)
+    assert hub.wait_idle()
+    assert [status for status, _ in host.answers[validations:]] == [202], hub.deliveries
+    assert host.messages() != []
+    assert await host.drain() == 1
+    assert host.failures == []
+    assert goto_user(world, upn)["active"] is False
+
+    before = goto_writes(world)
+    result = await run_sync(settings, initiated_by="test")
+    assert result.cycle.status.value == "succeeded"
+    assert goto_writes(world) == before, "the delta cycle applied the notification's change again"
