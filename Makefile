@@ -12,6 +12,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 help:
 	@echo "make demo   - run the provisioning cycle against the local sandbox (Azurite + simulators)"
+	@echo "make demo KEEP=1 - the same, then leave it running and print the status page's URL"
 	@echo "make test   - install what is missing, then ruff, mypy and pytest"
 	@echo "make bench  - run the benchmark scripts under bench/"
 	@echo "make infra-check - parse, scan (checkov) and test infra/ and the operator guide"
@@ -49,8 +50,10 @@ infra-check: $(PIP_STAMP) $(CHECKOV_STAMP)
 test-fast: install
 	$(PY) -m pytest -x -q -m "not slow"
 
+# make demo KEEP=1: leave the sandbox running behind the status page and print its URL (Ctrl-C stops)
+KEEP ?=
 demo: install
-	$(PY) -m sandbox.demo
+	$(PY) -m sandbox.demo $(if $(filter 1 yes true,$(KEEP)),--keep)
 
 bench: $(PIP_STAMP) $(NODE_STAMP)  # not checkov: the bench needs the venv and Azurite only
 	$(PY) -m bench.run_all

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -240,10 +240,15 @@ def _answer(
 
 @contextmanager
 def serving(
-    world: World, *, functions: Iterable[Any] | None = None, port: int = 0, **overrides: str
+    world: World,
+    *,
+    functions: Iterable[Any] | None = None,
+    port: int = 0,
+    overrides: Mapping[str, str] | None = None,
 ) -> Iterator[FunctionHost]:
     """The world's settings in this process's environment, and a FunctionHost serving the app."""
-    with environment(world.env(**overrides)), FunctionHost(functions=functions, port=port) as host:
+    env = world.env(**(overrides or {}))
+    with environment(env), FunctionHost(functions=functions, port=port) as host:
         yield host
 
 

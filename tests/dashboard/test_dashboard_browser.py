@@ -57,7 +57,7 @@ def test_the_admin_tasks_in_a_browser(
     newcomer = seeded["outside"][1]
     world.graph.tenant.assign(newcomer)
 
-    with serving(world, functions=functions.values(), **FAST) as host:
+    with serving(world, functions=functions.values(), overrides=FAST) as host:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(10000)
@@ -131,7 +131,12 @@ def test_the_admin_tasks_in_a_browser(
         # staged deprovisions: the confirmation names how many; the next timer cycle applies them
         assert page.locator("#staged-count").inner_text() == str(staged)
         asked: list[str] = []
-        page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+
+        def confirm(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept()
+
+        page.once("dialog", confirm)
         page.get_by_role("button", name="Approve staged deprovisions").click()
         page.get_by_role("status").filter(has_text="approval recorded").wait_for()
         assert asked and asked[0].startswith(f"Approve {staged} staged deprovisions?")

@@ -14,7 +14,7 @@ from tests.dashboard.conftest import FAST
 
 
 def test_function_host_refuses_a_missing_key(world: World, functions: dict[str, Any]) -> None:
-    with serving(world, functions=functions.values(), **FAST) as host:
+    with serving(world, functions=functions.values(), overrides=FAST) as host:
         status = f"{host.url}/api/status"
         assert httpx.get(status).status_code == 401
         assert httpx.get(status, headers={"x-functions-key": "wrong"}).status_code == 401
