@@ -202,10 +202,6 @@ def plan_repair(report: DriftReport, *, repair: bool, deactivate: bool, threshol
 async def apply_repair(engine: SyncEngine, plan: Repair) -> Repair:
     """Under the lease, one recorded run: users through SyncEngine.apply (audit, links, retries);
     orphans no Entra user is linked to through the same apply, with audit records only."""
-    if not engine.options.provisioning_enabled:
-        raise ConfigError(
-            "PROVISIONING_ENABLED", "is false: a drift repair writes nothing while provisioning is off"
-        )
     run = CycleRun.start(REPAIR_KIND, initiated_by=REPAIR_BY, dry_run=False, clock=engine.clock)
     plan.dry_run, plan.cycle_id = False, run.cycle.id
     async with engine.lease(run.cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=BUSY) as lease:
@@ -281,6 +277,10 @@ async def run_drift(
 ) -> dict[str, Any]:
     """The estimate first (told to `on_estimate` before the read starts), then the report, then
     the repair asked for: planned (a dry run) or applied. One JSON-ready document."""
+    if request.apply and not settings.provisioning_enabled:  # before any read: nothing would be sent
+        raise ConfigError(
+            "PROVISIONING_ENABLED", "is false: a drift repair writes nothing while provisioning is off"
+        )
     rate = settings.goto_rate_limit_per_second
     async with open_services(settings) as services:
         engine = services.engine(settings)
