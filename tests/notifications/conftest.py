@@ -142,13 +142,13 @@ def host(functions: dict[str, Any], world: World) -> Iterator[FunctionsHost]:
 
 
 def notification_env(world: World, host: FunctionsHost, **overrides: str) -> dict[str, str]:
-    return world.env(
-        GOTO_RATE_LIMIT_PER_SECOND="1000",
-        GRAPH_NOTIFICATION_URL=host.notification_url,
-        GRAPH_NOTIFICATION_CLIENT_STATE=CLIENT_STATE,
-        GRAPH_NOTIFICATION_QUEUE=host.queue_name,
-        **overrides,
-    )
+    values = {
+        "GOTO_RATE_LIMIT_PER_SECOND": "1000",
+        "GRAPH_NOTIFICATION_URL": host.notification_url,
+        "GRAPH_NOTIFICATION_CLIENT_STATE": CLIENT_STATE,
+        "GRAPH_NOTIFICATION_QUEUE": host.queue_name,
+    }
+    return world.env(**{**values, **overrides})
 
 
 @pytest.fixture

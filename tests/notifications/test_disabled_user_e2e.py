@@ -10,15 +10,7 @@ from provisioning.service import run_sync
 from sandbox.graph.subscriptions import SubscriptionHub
 from sandbox.world import World
 from tests.notifications.conftest import FunctionsHost
-
-
-def goto_writes(world: World) -> int:
-    return sum(n for key, n in world.goto.counters.snapshot().items() if not key.startswith("GET"))
-
-
-def goto_user(world: World, upn: str) -> dict[str, object]:
-    (found,) = [u for u in world.goto.store.users() if u["userName"] == upn]
-    return dict(found)
+from tests.notifications.helpers import goto_user, goto_writes
 
 
 async def test_disabled_in_entra_is_inactive_in_goto_and_the_cycle_sends_nothing(
