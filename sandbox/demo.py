@@ -19,6 +19,7 @@ import asyncio
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -252,7 +253,12 @@ def serving(
         yield host
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM too stops the world cleanly (Azurite is a child process)
+
+
 def _keep(world: World, *, port: int, timer_seconds: float) -> None:
+    signal.signal(signal.SIGTERM, _stop)
     with serving(world, port=port) as host:
         print(f"\nThe status page: {host.page_url()}", flush=True)
         print(f"(function key {host.key!r}; the timer's cycle runs every {timer_seconds:.0f} s)", flush=True)

@@ -260,6 +260,8 @@ def history_buckets(cycles: Sequence[CycleRecord], *, now: datetime, days: int) 
             continue
         bucket["cycles"] += 1
         for (action, status), n in cycle.counts.items():
+            if action == "stagedDelete":
+                continue  # held, not done: counted once approved, as the disable or delete it becomes
             if status == "failure":
                 bucket["failure"] += n
             elif status == "skipped":

@@ -22,7 +22,7 @@ def test_cycles_are_counted_per_utc_day() -> None:
     cycles = [
         _cycle("2026-12-01T00:30:00+02:00", {"create/success": 2}),  # 22:30 UTC the day before
         _cycle("2026-12-01T08:00:00+00:00", {"update/success": 3, "disable/failure": 1, "create/skipped": 4}),
-        _cycle("2026-12-01T09:00:00+00:00", {"create/planned": 9, "stagedDelete/success": 5}),
+        _cycle("2026-12-01T09:00:00+00:00", {"create/planned": 9, "stagedDelete/skipped": 5}),
         _cycle("2026-12-01T09:10:00+00:00", {}, status=CycleStatus.SKIPPED),
         _cycle("2026-11-01T12:00:00+00:00", {"delete/success": 7}),  # before the 30 days
         _cycle("2026-11-02T12:00:00+00:00", {"delete/success": 1, "other/warning": 2}),
