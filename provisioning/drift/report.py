@@ -32,6 +32,7 @@ EDITED_REASON = "edited in GoTo: differs from what the mapping produces (drift r
 MISSING_REASON = "in scope with no GoTo account (drift repair)"
 ORPHAN_REASON = "orphan: no in-scope Entra user accounts for this GoTo account (deactivated on request)"
 SIGNED_IN = "the signed-in GoTo admin (Users/me): never deactivated"
+KEPT = "SKIP_OUT_OF_SCOPE_DELETIONS keeps it active: not deactivated"
 
 
 class Kind(StrEnum):
@@ -211,10 +212,12 @@ def classify(
     mapping: UserMapping,
     *,
     signed_in: str | None = None,
-    out_of_scope: Mapping[str, str] | None = None,
+    out_of_scope: Mapping[str, ScopeDecision] | None = None,
+    skip_out_of_scope_deletions: bool = False,
 ) -> None:
-    """Add every drift to `report`. `links` by Entra id; `out_of_scope`: assigned users out of scope
-    (id -> the reason), to say why a linked orphan's user no longer accounts for it."""
+    """Add every drift to `report`. `links` by Entra id; `out_of_scope`: the assigned users out of
+    scope, to say why a linked orphan's user no longer accounts for it. With
+    SKIP_OUT_OF_SCOPE_DELETIONS a linked orphan a cycle leaves active on purpose is not deactivated."""
     by_id = {a.id: a for a in accounts}
     by_target = {link.target_id: link for link in links.values()}
     matcher = _Matcher(mapping, accounts)
@@ -243,7 +246,14 @@ def classify(
         if not account.active:
             report.inactive_unaccounted += 1
             continue
-        report.items.append(_orphan(account, by_target.get(account.id), signed_in, out_of_scope or {}))
+        link = by_target.get(account.id)
+        decision = (out_of_scope or {}).get(link.source_id) if link is not None else None
+        kept = (
+            skip_out_of_scope_deletions
+            and link is not None
+            and (decision is None or decision.kind.out_of_scope)
+        )
+        report.items.append(_orphan(account, link, signed_in, decision, kept=kept))
 
 
 def _edited(user: InScope, account: Account, link: Link | None, mapping: UserMapping) -> Drift | None:
@@ -304,16 +314,23 @@ def _missing(
 
 
 def _orphan(
-    account: Account, link: Link | None, signed_in: str | None, out_of_scope: Mapping[str, str]
+    account: Account,
+    link: Link | None,
+    signed_in: str | None,
+    decision: ScopeDecision | None,
+    *,
+    kept: bool = False,
 ) -> Drift:
     managed, detail = Managed.NEVER, "no link and no audit record: never managed by this function"
     if link is not None:
         managed = Managed.LINKED
-        why = out_of_scope.get(link.source_id, "not assigned to the app, or deleted in Entra")
+        why = decision.reason if decision is not None else "not assigned to the app, or deleted in Entra"
         detail = f"linked to Entra user {link.source_id}, which is out of scope ({why})"
     is_admin = signed_in is not None and account.id == signed_in
     if is_admin:
         detail = f"{detail}; {SIGNED_IN}"
+    elif kept:
+        detail = f"{detail}; {KEPT}"
     op = Operation(
         Action.DISABLE,
         link.source_id if link is not None else "",
@@ -333,7 +350,7 @@ def _orphan(
         account.active,
         managed,
         signed_in=is_admin,
-        operation=None if is_admin else op,
+        operation=None if is_admin or kept else op,
         link=link,
     )
 
@@ -343,19 +360,20 @@ def _upn(link: Link | None) -> str | None:
     return str(name) if name else None
 
 
-def audited(drift: Drift, record: tuple[str, str] | None, *, checked: bool) -> Drift:
-    """An unlinked orphan once audit records were looked up: `record` = (action, when) of the newest."""
+def audited(drift: Drift, record: tuple[str, str, str] | None, *, checked: bool) -> Drift:
+    """An unlinked orphan once audit records were looked up: `record` = (action, when, Entra id) of
+    the newest naming it."""
     if drift.managed is not Managed.NEVER:
         return drift
     if not checked:
         return replace(drift, managed=Managed.UNCHECKED, detail="no link; audit records not looked up")
     if record is None:
         return drift
-    action, when = record
+    action, when, entra_id = record
     detail = f"no link, but this function's audit records name it (last: {action} at {when})"
     if drift.signed_in:
         detail = f"{detail}; {SIGNED_IN}"
-    return replace(drift, managed=Managed.AUDIT, detail=detail)
+    return replace(drift, managed=Managed.AUDIT, detail=detail, entra_id=entra_id or None)
 
 
 # -- text and CSV ------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from provisioning.engine.decisions import deletion_guard
 from provisioning.engine.plan import Action, Operation
 from provisioning.engine.records import audit_record
 from provisioning.engine.run import CycleRun
-from provisioning.engine.scope import decide_scope
+from provisioning.engine.scope import ScopeDecision, decide_scope
 from provisioning.engine.unique import with_unique_values
 from provisioning.errors import BadRequestError, ConfigError, NotFoundError
 from provisioning.model import Link
@@ -93,7 +93,7 @@ async def read_drift(
     report = DriftReport(found)
     mapping = engine.mapping
     users: list[InScope] = []
-    out_of_scope: dict[str, str] = {}
+    out_of_scope: dict[str, ScopeDecision] = {}
 
     async def entra() -> None:
         index = await read_index(engine.source, engine.sp_id)
@@ -104,7 +104,7 @@ async def read_drift(
                 if scope.in_scope:
                     users.append(InScope(user_id, source, scope))
                 else:
-                    out_of_scope[user_id] = scope.reason
+                    out_of_scope[user_id] = scope
 
     async def stored() -> dict[str, Link]:
         async with aclosing(engine.state.list_links()) as links:
@@ -114,7 +114,16 @@ async def read_drift(
     _, links, accounts, admin = await asyncio.gather(
         entra(), stored(), read_accounts(scim, paths, found.page_size), signed_in_id(scim)
     )
-    classify(report, users, accounts, links, mapping, signed_in=admin, out_of_scope=out_of_scope)
+    classify(
+        report,
+        users,
+        accounts,
+        links,
+        mapping,
+        signed_in=admin,
+        out_of_scope=out_of_scope,
+        skip_out_of_scope_deletions=engine.options.skip_out_of_scope_deletions,
+    )
     if audit is not None:
         await _look_up_audit(report, audit)
     report.seconds = time.monotonic() - started
@@ -133,7 +142,9 @@ async def _look_up_audit(report: DriftReport, audit: AuditLog) -> None:
             continue
         page = await audit.query(AuditQuery(goto_id=drift.goto_id), top=1)
         newest = page.records[0] if page.records else None
-        record = (newest.action, newest.activity_date_time) if newest is not None else None
+        record = None
+        if newest is not None:
+            record = (newest.action, newest.activity_date_time, newest.source_id)
         report.items[i] = audited(drift, record, checked=True)
 
 

@@ -33,6 +33,7 @@ async def test_each_kind_is_found_exactly(planted: Planted) -> None:
         goto["admin"]: "never",
     }
     assert orphans[goto["unassigned"]]["entraId"] == planted.ids["unassigned"]
+    assert orphans[goto["unlinked"]]["entraId"] == planted.ids["unlinked"]  # from its audit record
     assert "not assigned to the app" in orphans[goto["unassigned"]]["detail"]
     assert "last: create" in orphans[goto["unlinked"]]["detail"]
     assert [gid for gid, o in orphans.items() if o["signedInAdmin"]] == [goto["admin"]]

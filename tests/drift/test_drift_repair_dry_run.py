@@ -35,7 +35,7 @@ def expected(planted: Planted) -> set[tuple[str, str | None, str | None]]:
         ("create", ids["matching"], None),
         ("disable", None, goto["stray"]),
         ("disable", ids["unassigned"], goto["unassigned"]),
-        ("disable", None, goto["unlinked"]),
+        ("disable", ids["unlinked"], goto["unlinked"]),  # its Entra id from the audit log
     }
 
 
