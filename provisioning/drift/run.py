@@ -302,7 +302,8 @@ async def run_drift(
         if request.estimate_only:
             return {"estimate": found.as_dict()}
         if budget is not None and (found.seconds is None or found.seconds > budget):
-            raise TooLong(found, budget, f"{found.line()}: more than the {budget:g} s this route may take")
+            beyond = "" if found.seconds is None else f", more than the {budget:g} s"
+            raise TooLong(found, budget, f"{found.line()}{beyond}; this route may take {budget:g} s")
         started = time.monotonic()
         report = await read_drift(engine, services.scim, found, audit=services.state.audit_log)
         document = report.as_dict()
