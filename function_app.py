@@ -28,6 +28,7 @@ from provisioning.dashboard.handler import (
     handle_dashboard,
     handle_dashboard_script,
     handle_dashboard_style,
+    handle_retries_route,
 )
 from provisioning.notifications.queue import NotificationQueue
 from provisioning.notifications.subscriptions import run_subscription_timer
@@ -132,6 +133,11 @@ async def drift(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="cycles", methods=["GET"])
 async def cycles(req: func.HttpRequest) -> func.HttpResponse:
     return await _serve(handle_cycles_route, req)
+
+
+@app.route(route="retries", methods=["GET"])
+async def retries(req: func.HttpRequest) -> func.HttpResponse:
+    return await _serve(handle_retries_route, req)
 
 
 # The status page and its assets hold no data (provisioning/dashboard): anonymous, so the key never

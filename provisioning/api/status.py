@@ -207,8 +207,6 @@ async def build_status(*, state: TableState, settings: Settings, now: datetime) 
         "quarantine": _quarantine_dict(quarantine),
         "stagedDeprovisions": len(staged),
         "retries": _retries_dict(retries),
-        "failedObjects": _failed_objects(retries),
-        "gotoRateLimitPerSecond": settings.goto_rate_limit_per_second,
         "groups": await _groups_dict(state),
         "mappings": _mappings_dict(
             settings,
@@ -238,6 +236,18 @@ def _failed_objects(rows: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any
     ]
     failed.sort(key=lambda f: (f["givenUp"], f["nextAttempt"] or "", f["id"]))
     return failed[:FAILED_SHOWN]
+
+
+async def handle_retries(request: ApiRequest, *, state: TableState) -> ApiResponse:
+    """GET /api/retries: the objects on the retry ladder (soonest next attempt first, at most 50)
+    with the counts `status` shows under `retries`. Always answers; never a stack trace."""
+
+    async def answer(request: ApiRequest) -> ApiResponse:
+        check_params(request, set())
+        rows = await state.list_retries()
+        return json_response(200, {**_retries_dict(rows), "failedObjects": _failed_objects(rows)})
+
+    return await guarded(answer, request)
 
 
 HISTORY_DAYS = 30
@@ -281,8 +291,11 @@ async def _cycles_since(state: TableState, since: datetime) -> list[CycleRecord]
         limit *= _LOOK_GROWTH
 
 
-async def build_history(*, state: TableState, now: datetime, days: int = HISTORY_DAYS) -> dict[str, Any]:
-    """GET /api/cycles: statistics to date, per day, for the dashboard's chart (and any client)."""
+async def build_history(
+    *, state: TableState, now: datetime, days: int = HISTORY_DAYS, rate_limit: float | None = None
+) -> dict[str, Any]:
+    """GET /api/cycles: statistics to date, per day, for the dashboard's chart (and any client), and
+    GoTo's request limit a running cycle's rate is shown against."""
     since = datetime.combine(now.astimezone(UTC).date() - timedelta(days=days - 1), time.min, UTC)
     buckets = history_buckets(await _cycles_since(state, since), now=now, days=days)
     totals = {column: sum(b[column] for b in buckets) for column in ("cycles", *HISTORY_COLUMNS)}
@@ -290,7 +303,14 @@ async def build_history(*, state: TableState, now: datetime, days: int = HISTORY
         "users": await _active_links(state, ObjectType.USER),
         "groups": await _active_links(state, ObjectType.GROUP),
     }
-    return {"days": days, "from": since.isoformat(), "perDay": buckets, "totals": totals, "managed": managed}
+    return {
+        "days": days,
+        "from": since.isoformat(),
+        "perDay": buckets,
+        "totals": totals,
+        "managed": managed,
+        "gotoRateLimitPerSecond": rate_limit,
+    }
 
 
 async def _active_links(state: TableState, object_type: ObjectType) -> int:
@@ -299,14 +319,16 @@ async def _active_links(state: TableState, object_type: ObjectType) -> int:
 
 
 async def handle_cycles(
-    request: ApiRequest, *, state: TableState, now: datetime | None = None
+    request: ApiRequest, *, state: TableState, settings: Settings, now: datetime | None = None
 ) -> ApiResponse:
     """GET /api/cycles[?days=N] (1 to 90, default 30). Always answers; never a stack trace."""
 
     async def answer(request: ApiRequest) -> ApiResponse:
         check_params(request, {"days"})
         days = param_int(request, "days", HISTORY_DAYS, minimum=1, maximum=90)
-        return json_response(200, await build_history(state=state, now=now or datetime.now(UTC), days=days))
+        moment = now or datetime.now(UTC)
+        limit = settings.goto_rate_limit_per_second
+        return json_response(200, await build_history(state=state, now=moment, days=days, rate_limit=limit))
 
     return await guarded(answer, request)
 

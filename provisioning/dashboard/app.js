@@ -79,7 +79,7 @@
 
   // state -----------------------------------------------------------------------------------------
 
-  function renderStatus(status) {
+  function renderStatus(status, history, retries) {
     $("enabled").textContent = (status.provisioningEnabled ? "on" : "off") + (status.dryRun ? " (dry run)" : "");
     $("next-run").textContent = when(status.nextScheduledRun);
     const last = status.lastCycle;
@@ -92,7 +92,7 @@
     if (running) {
       const seconds = Math.max(1, (Date.now() - new Date(running.started)) / 1000);
       const rate = running.operationsDone / seconds;
-      const limit = status.gotoRateLimitPerSecond || 0;
+      const limit = history.gotoRateLimitPerSecond || 0;
       const bar = $("progress");
       bar.max = Math.max(1, running.objectsRead);
       bar.value = Math.min(running.operationsDone, bar.max);
@@ -114,7 +114,7 @@
     $("approve").disabled = $("reject").disabled = staged === 0;
     $("groups-managed").textContent = status.groups ? status.groups.managed : "–";
 
-    const failed = status.failedObjects || [];
+    const failed = retries.failedObjects || [];
     const rows = $("failed").tBodies[0];
     rows.replaceChildren();
     for (const f of failed) {
@@ -291,8 +291,8 @@
   // wiring ------------------------------------------------------------------------------------------
 
   async function refresh() {
-    const [status, history] = await Promise.all([api("status"), api("cycles")]);
-    renderStatus(status);
+    const [status, history, retries] = await Promise.all([api("status"), api("cycles"), api("retries")]);
+    renderStatus(status, history, retries);
     renderHistory(history);
   }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import resources
 
 from provisioning.api.http import ApiRequest, ApiResponse, check_params
-from provisioning.api.status import handle_cycles
+from provisioning.api.status import handle_cycles, handle_retries
 from provisioning.config import load_settings
 from provisioning.service import open_state
 
@@ -61,4 +61,11 @@ async def handle_cycles_route(request: ApiRequest) -> ApiResponse:
     """GET /api/cycles: per-day counts of the last cycles (the page's chart; any client may use it)."""
     settings = load_settings()
     async with open_state(settings) as state:
-        return await handle_cycles(request, state=state)
+        return await handle_cycles(request, state=state, settings=settings)
+
+
+async def handle_retries_route(request: ApiRequest) -> ApiResponse:
+    """GET /api/retries: failed objects with their next retry (the page's list; any client may use it)."""
+    settings = load_settings()
+    async with open_state(settings) as state:
+        return await handle_retries(request, state=state)

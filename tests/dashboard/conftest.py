@@ -33,9 +33,12 @@ FAST = {"GOTO_RATE_LIMIT_PER_SECOND": "1000"}
 T = TypeVar("T")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Fails, never skips, when Chromium is missing: `.ci/run` and `make install` install it."""
+    """One Chromium for the browser tests (they live in one module): module-scoped, not session,
+    because Playwright's sync API keeps an event loop running in the main thread while it is open,
+    and the suite's async tests could not start their own after it. Fails, never skips, when
+    Chromium is missing: `.ci/run` installs it."""
     from playwright.sync_api import sync_playwright
 
     assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)"
@@ -43,6 +46,14 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def api_env(world: World) -> Iterator[dict[str, str]]:
+    """The Function app's settings point at this test's world (as in tests/api)."""
+    values = world.env(**FAST)
+    with environment(values):
+        yield values
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from provisioning.config import load_settings
 from provisioning.engine.staged import STAGED
+from provisioning.model import RetryRow
 from provisioning.service import run_sync
 from provisioning.state.tables import TableState
 from sandbox.demo import play, serving
@@ -56,6 +57,11 @@ def test_the_admin_tasks_in_a_browser(
     renamed = seeded["in_scope"][1]
     newcomer = seeded["outside"][1]
     world.graph.tenant.assign(newcomer)
+    failing = seeded["in_scope"][4]
+    retry = RetryRow(
+        failing, 2, "GoToServerError: 503", "2026-12-01T08:00:00+00:00", "2026-12-01T14:00:00+00:00"
+    )
+    run_async(_state(world, lambda s: s.upsert_retries([retry])))
 
     with serving(world, functions=functions.values(), overrides=FAST) as host:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -88,6 +94,10 @@ def test_the_admin_tasks_in_a_browser(
             [u for u in world.goto.store.users() if u.get("active", True) and u["userName"] in upns]
         )
         assert page.locator("#chart svg rect.bar.create").count() == 1  # all three cycles ran today
+        failed = page.locator("#failed tbody tr").all_inner_texts()
+        assert [f.split("\t") for f in failed] == [
+            [failing, "2", "GoToServerError: 503", "2026-12-01 14:00:00 UTC"]
+        ]
 
         # the log filtered by action, then by Entra id; a record's steps and modified properties
         page.get_by_label("Action").select_option("update")
