@@ -1,7 +1,7 @@
 """Orphans are deactivated only when asked (`--deactivate-orphans --apply`), never past
-DEPROVISION_THRESHOLD (none at all then) and never the signed-in GoTo admin; the linked one through
-the recorder (its link goes inactive), every one with an audit record. Edited and missing accounts
-are left alone without `--repair`. A small tenant: this is about orphans, not about size."""
+DEPROVISION_THRESHOLD (none at all then), never under DRY_RUN, never the signed-in GoTo admin; the
+linked one through the recorder (its link goes inactive), every one with an audit record. Edited
+and missing accounts are left alone without `--repair`. A small tenant: this is about orphans."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def small(azurite: Azurite) -> Iterator[Planted]:
 async def test_orphans_deactivated_when_asked_within_the_threshold(small: Planted) -> None:
     ids, goto = small.ids, small.goto
     before = small.snapshot()
+
+    dry = await run_drift(small.settings(DRY_RUN="true"), DEACTIVATE)  # DRY_RUN wins over --apply
+    assert dry["repair"]["dryRun"] is True and "DRY_RUN is true" in dry["repair"]["notApplied"]
+    assert len(dry["repair"]["operations"]) == 3 and small.snapshot() == before
 
     held = await run_drift(small.settings(DEPROVISION_THRESHOLD="2"), DEACTIVATE)
     refused = "no orphan deactivated: 3 disables/deletes exceed DEPROVISION_THRESHOLD=2"
