@@ -10,7 +10,11 @@ done back on the queue, invisible for `BUSY_DELAY_SECONDS`, and ends the invocat
 cycle delays a notification, never loses it, and never sends it to the poison queue.
 
 Duplicates are applied once: the second plan finds GoTo already right and sends nothing (the same
-no-op rule as a cycle), and the next delta cycle finds nothing to do either.
+no-op rule as a cycle), and the next delta cycle finds nothing to do either. Cheaper still, an id
+this process read from Graph more than `SKEW_MARGIN_SECONDS` after the webhook received the
+notification is skipped (`RecentReads`): that read already saw the change (Graph sends several
+`updated` for one change, and duplicates). Only an optimisation, per process and bounded; the
+no-op rule and the delta cycle stay the guarantees.
 
 A message that keeps failing (Graph, GoTo or Table Storage down for longer than their retries) is
 raised to the host, which makes it visible again (host.json `visibilityTimeout`); at its
@@ -28,8 +32,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from provisioning.config import Settings
 from provisioning.engine.cycle import SyncEngine
@@ -38,6 +43,7 @@ from provisioning.engine.plan import Candidate
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import LeaseHeldError, SourceNotFoundError
 from provisioning.model import AuditRecord, AuditStatus, Link, ObjectType, UserChange
+from provisioning.notifications.batch_reads import BatchReads
 from provisioning.notifications.messages import ChangeBatch, MalformedMessage
 from provisioning.notifications.queue import NotificationQueue
 from provisioning.notifications.subscriptions import open_subscription_manager
@@ -51,6 +57,37 @@ NEW_MEMBERS_PER_GROUP = 100  # more new members at once than this wait for the d
 INITIATED_BY = "notification"
 
 
+SKEW_MARGIN_SECONDS = 2.0  # clocks of the webhook's and the worker's instances may differ this much
+
+
+class RecentReads:
+    """id -> when this process last read it from Graph to provision it (bounded, oldest dropped)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._read_at: OrderedDict[str, datetime] = OrderedDict()
+
+    def covers(self, object_id: str, received_at: str) -> bool:
+        """A read after the notification arrived (plus the margin) already reflects its change."""
+        read = self._read_at.get(object_id)
+        if read is None or not received_at:
+            return False
+        try:
+            received = datetime.fromisoformat(received_at)
+        except ValueError:
+            return False
+        return read > received + timedelta(seconds=SKEW_MARGIN_SECONDS)
+
+    def note(self, object_id: str, moment: datetime) -> None:
+        self._read_at[object_id] = moment
+        self._read_at.move_to_end(object_id)
+        while len(self._read_at) > self.size:
+            self._read_at.popitem(last=False)
+
+
+RECENT = RecentReads()
+
+
 @dataclass
 class WorkResult:
     """What one message did (logged; the tests read it)."""
@@ -58,6 +95,7 @@ class WorkResult:
     provisioned: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
     left_to_cycle: list[str] = field(default_factory=list)
+    already_read: list[str] = field(default_factory=list)  # skipped: read after this notification came
     requeued: list[str] = field(default_factory=list)
     lifecycle: list[str] = field(default_factory=list)
     poisoned: bool = False
@@ -112,6 +150,9 @@ async def _work(batch: ChangeBatch, *, settings: Settings, queue: NotificationQu
         todo = [(ObjectType.USER, u) for u in dict.fromkeys(batch.users)]
         todo += [(ObjectType.GROUP, g) for g in dict.fromkeys(batch.groups)]
         for index, (kind, object_id) in enumerate(todo):
+            if RECENT.covers(object_id, batch.received_at):
+                result.already_read.append(object_id)
+                continue
             try:
                 if kind is ObjectType.USER:
                     await _user(on_demand, object_id, settings, result)
@@ -137,9 +178,10 @@ def _fresh(engine: SyncEngine) -> SyncEngine:
     OnDemand asks `engine.candidate(user_id, None, link, index)`, which trusts a complete, active
     link's snapshot and reads Graph only when it is incomplete: right for a cycle (the delta brings
     the change), wrong after a notification, whose whole point is that the snapshot is stale. So the
-    user read now is handed in as the change. (An extra Graph read per user; see the report on
-    OnDemand passing its own read instead.)
+    user read now is handed in as the change; BatchReads makes it the read OnDemand just made, and
+    shares assignments and group members across the message's ids.
     """
+    engine.source = BatchReads(engine.source)  # the user read by OnDemand is read here again
     original = engine.candidate
 
     async def candidate(
@@ -156,6 +198,7 @@ def _fresh(engine: SyncEngine) -> SyncEngine:
 
 
 async def _user(on_demand: OnDemand, user_id: str, settings: Settings, result: WorkResult) -> None:
+    started = datetime.now(UTC)  # before the read: what it returns is at least this recent
     try:
         outcome = await on_demand.provision_user(user_id, dry_run=settings.dry_run, initiated_by=INITIATED_BY)
     except SourceNotFoundError:
@@ -163,6 +206,8 @@ async def _user(on_demand: OnDemand, user_id: str, settings: Settings, result: W
         return
     result.provisioned.append(user_id)
     result.statuses[user_id] = outcome.status
+    if outcome.status != "failure":
+        RECENT.note(user_id, started)
 
 
 async def _group(
