@@ -263,16 +263,24 @@ def _edited(user: InScope, account: Account, link: Link | None, mapping: UserMap
     if op is None or op.action is not Action.UPDATE:
         return None
     paths = ", ".join(c.path for c in op.changes)
+    detail = f"GoTo holds other values for {paths}"
+    return _of_user(Kind.EDITED, detail, user, account, replace(op, reason=EDITED_REASON), link)
+
+
+def _of_user(
+    kind: Kind, detail: str, user: InScope, account: Account | None, op: Operation, link: Link | None
+) -> Drift:
+    """A drift of an in-scope user, with the account it concerns (if any) and its repair."""
     return Drift(
-        Kind.EDITED,
-        f"GoTo holds other values for {paths}",
+        kind,
+        detail,
         user.id,
         user.name,
-        account.id,
-        account.user_name,
-        account.active,
-        changes=op.changes,
-        operation=replace(op, reason=EDITED_REASON),
+        account.id if account is not None else None,
+        account.user_name if account is not None else None,
+        account.active if account is not None else None,
+        changes=op.changes if kind is Kind.EDITED else (),
+        operation=op,
         source=user.source,
         link=link,
     )
@@ -289,28 +297,16 @@ def _missing(
     assert op is not None and op.action is Action.CREATE  # in scope and unlinked: always a create
     found = matcher.find(op.desired)
     gone = f"its linked GoTo account {link.target_id} is gone" if link is not None else "no linked account"
-    detail, goto_id, goto_name, active = f"{gone}: a repair creates the account", None, None, None
+    detail = f"{gone}: a repair creates the account"
     if found is not None:
         holder = by_target.get(found.id)
-        goto_id, goto_name, active = found.id, found.user_name, found.active
         detail = f"{gone}; GoTo account {found.id} matches it: a repair adopts it"
         if holder is not None and holder.source_id != user.id:
             detail = (
                 f"{gone}; GoTo account {found.id} matches it but is linked to Entra user "
                 f"{holder.source_id}: a repair fails as MatchingConflict"
             )
-    return Drift(
-        Kind.MISSING,
-        detail,
-        user.id,
-        user.name,
-        goto_id,
-        goto_name,
-        active,
-        operation=replace(op, reason=MISSING_REASON),
-        source=user.source,
-        link=link,
-    )
+    return _of_user(Kind.MISSING, detail, user, found, replace(op, reason=MISSING_REASON), link)
 
 
 def _orphan(
