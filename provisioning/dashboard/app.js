@@ -55,7 +55,8 @@
     const opts = options || {};
     const response = await fetch(new URL(path, base), {
       method: opts.method || "GET",
-      headers: { "x-functions-key": key, "Accept": opts.accept || "application/json" },
+      headers: Object.assign({ "x-functions-key": key, "Accept": opts.accept || "application/json" },
+        opts.body ? { "Content-Type": "application/json" } : {}),
       body: opts.body,
       cache: "no-store",
       credentials: "omit",
@@ -260,19 +261,33 @@
       if (r.modifiedProperties && r.modifiedProperties.length) out.push(propertiesTable(r.modifiedProperties));
     }
     if (answer.group) {
-      out.push(el("p", {}, "Group: " + (answer.group.action || "none") + " — " + answer.group.status + (answer.group.description ? ": " + answer.group.description : "")));
-      if (answer.group.provisioningSteps) out.push(stepsList(answer.group.provisioningSteps));
+      const group = answer.group;
+      out.push(el("p", { class: "group-result" }, "Group " + answer.entraId + ": " + (group.action || "none") + " — " + group.status +
+        (group.description ? ": " + group.description : "") + (group.members ? " (members " + group.members + ")" : "")));
+      if (group.modifiedProperties && group.modifiedProperties.length) out.push(propertiesTable(group.modifiedProperties));
     }
     $("provision-result").replaceChildren(...out);
+  }
+
+  function provisionTarget() {
+    return [$("provision-type").value, $("provision-id").value.trim().toLowerCase(), $("provision-members").value.trim()].join("/");
   }
 
   async function provision(dryRun) {
     const kind = $("provision-type").value;
     const id = $("provision-id").value.trim().toLowerCase();
+    const members = $("provision-members").value.split(/[\s,]+/).filter(Boolean).map((m) => m.toLowerCase());
+    const body = kind === "groups" && members.length ? JSON.stringify({ memberIds: members }) : undefined;
     $("provision-result").replaceChildren(el("p", {}, (dryRun ? "Dry run of " : "Provisioning ") + id + " …"));
-    const answer = await api("provision/" + kind + "/" + encodeURIComponent(id) + (dryRun ? "?dryRun=true" : ""), { method: "POST" });
+    let answer;
+    try {
+      answer = await api("provision/" + kind + "/" + encodeURIComponent(id) + (dryRun ? "?dryRun=true" : ""), { method: "POST", body: body });
+    } catch (e) {
+      $("provision-result").replaceChildren();
+      throw e;
+    }
     renderProvision(answer);
-    dryRunFor = dryRun ? kind + "/" + id : null;
+    dryRunFor = dryRun ? provisionTarget() : null;
     $("provision-now").disabled = !dryRun;
     if (!dryRun) await refresh();
   }
@@ -342,9 +357,9 @@
     $("export").addEventListener("click", guard(exportCsv));
     $("provision-form").addEventListener("submit", guard(() => provision(true)));
     $("provision-now").addEventListener("click", guard(() => provision(false)));
-    for (const field of ["provision-id", "provision-type"]) {
+    for (const field of ["provision-id", "provision-type", "provision-members"]) {
       $(field).addEventListener("input", () => {
-        const current = $("provision-type").value + "/" + $("provision-id").value.trim().toLowerCase();
+        const current = provisionTarget();
         $("provision-now").disabled = current !== dryRunFor;
       });
     }
