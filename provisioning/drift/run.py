@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from provisioning.config import Settings
 from provisioning.drift.report import (
@@ -111,9 +111,17 @@ async def read_drift(
             return {link.source_id: link async for link in links}
 
     paths = mapping.targets(creating=True)
-    _, links, accounts, admin = await asyncio.gather(
-        entra(), stored(), read_accounts(scim, paths, found.page_size), signed_in_id(scim)
+    reads = await asyncio.gather(
+        entra(),
+        stored(),
+        read_accounts(scim, paths, found.page_size),
+        signed_in_id(scim),
+        return_exceptions=True,  # every read ends before the clients close; the first error is raised
     )
+    failed = next((r for r in reads if isinstance(r, BaseException)), None)
+    if failed is not None:
+        raise failed
+    _, links, accounts, admin = cast(tuple[None, dict[str, Link], list[Account], str | None], tuple(reads))
     classify(
         report,
         users,
