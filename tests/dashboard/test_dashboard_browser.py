@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from playwright.sync_api import expect
 
 from provisioning.config import load_settings
 from provisioning.engine.staged import STAGED
-from provisioning.model import RetryRow
+from provisioning.model import CycleRecord, RetryRow
 from provisioning.service import run_sync
 from provisioning.state.tables import TableState
 from sandbox.demo import play, serving
@@ -169,6 +171,15 @@ def test_the_admin_tasks_in_a_browser(
         expect(page.locator("#staged-count")).to_have_text("0")
         assert page.get_by_role("button", name="Approve staged deprovisions").is_disabled()
 
+        # a cycle running now (its row and a live lease): the progress bar and the rate
+        run_async(_state(world, _start_a_cycle))
+        page.reload()
+        _loaded(page)
+        bar = page.get_by_role("progressbar", name="Operations done")
+        assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("10", "40")
+        assert "3 pages read, 40 objects, 10 operations done" in page.locator("#running-detail").inner_text()
+        assert "of GoTo's limit 1000" in page.locator("#running-detail").inner_text()
+
         assert page.evaluate(UNLABELLED_JS) == []
         assert page.evaluate(CONTRAST_JS) == []
         page.screenshot(path=str(artifacts / "dashboard-1280.png"), full_page=True)
@@ -191,6 +202,16 @@ def test_the_admin_tasks_in_a_browser(
 
     assert all(host.key not in path for path in host.paths), host.paths
     assert any(p.startswith("/api/logs?") for p in host.paths)
+
+
+async def _start_a_cycle(state: TableState) -> None:
+    now = datetime.now(UTC)
+    cycle = CycleRecord(
+        id=str(uuid.uuid4()), started=now.isoformat(), kind="incremental", pages=3, objects_read=40
+    )
+    cycle.operations_done = 10
+    await state.upsert_cycle(cycle)
+    assert await state.acquire_lease(cycle.id, seconds=600, now=now)
 
 
 async def _timer_cycle(world: World) -> None:
