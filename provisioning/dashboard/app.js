@@ -6,6 +6,7 @@
 (function () {
   const KEY_STORE = "goto-provisioning-key";
   const REFRESH_MS = 10000;
+  const CSV_MAX_PAGES = 50; // 50,000 records at most in one export
   const COLUMNS = ["create", "update", "disable", "delete", "skip", "failure"];
   const $ = (id) => document.getElementById(id);
   const base = new URL("./", location.href); // the page is /api/dashboard: its API is /api/...
@@ -237,11 +238,21 @@
   }
 
   async function exportCsv() {
-    const params = new URLSearchParams(logQuery);
-    params.set("format", "csv");
-    params.set("top", "1000");
-    const response = await api("logs?" + params.toString(), { raw: true, accept: "text/csv" });
-    const blob = await response.blob();
+    // every page of the filtered log, following X-Continuation-Token; the header row once
+    const parts = [];
+    let token = null;
+    for (let page = 0; page < CSV_MAX_PAGES; page++) {
+      const params = new URLSearchParams(logQuery);
+      params.set("format", "csv");
+      params.set("top", "1000");
+      if (token) params.set("continuationToken", token);
+      const response = await api("logs?" + params.toString(), { raw: true, accept: "text/csv" });
+      const text = await response.text();
+      parts.push(page === 0 ? text : text.slice(text.indexOf("\r\n") + 2));
+      token = response.headers.get("X-Continuation-Token");
+      if (!token) break;
+    }
+    const blob = new Blob(parts, { type: "text/csv" });
     const link = el("a", { href: URL.createObjectURL(blob), download: "provisioning-logs.csv", hidden: "" });
     document.body.append(link);
     link.click();

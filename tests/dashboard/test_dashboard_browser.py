@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import expect
 
 from provisioning.config import load_settings
@@ -126,6 +127,26 @@ def test_the_admin_tasks_in_a_browser(
             page.get_by_role("button", name="Export CSV").click()
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
         assert [(r["provisioningAction"], r["sourceId"]) for r in rows] == [("update", renamed)]
+
+        # CSV export of the whole log follows the continuation token (pages cut to 10 records here)
+        page.route(
+            "**/api/logs?*format=csv*",
+            lambda route: route.continue_(url=route.request.url.replace("top=1000", "top=10")),
+        )
+        page.get_by_label("Action").select_option("")
+        page.get_by_label("Entra id", exact=True).fill("")
+        page.get_by_role("button", name="Filter").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Export CSV").click()
+        text = Path(download.value.path()).read_text()
+        everything = httpx.get(
+            f"{host.url}/api/logs", params={"top": "1000"}, headers={"x-functions-key": host.key}
+        )
+        ids = [r["id"] for r in everything.json()["value"]]
+        assert len(ids) > 20 and text.count("activityDateTime,") == 1
+        assert [r["id"] for r in csv.DictReader(io.StringIO(text))] == ids
+        assert sum("format=csv" in p and "continuationToken=" in p for p in host.paths) >= 2
+        page.unroute("**/api/logs?*format=csv*")
 
         # provision on demand: a dry run shows the steps and writes nothing; then for real
         before = len(world.goto.store.users())
