@@ -16,7 +16,7 @@ param tags object
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
-@description('Name of the queue for Microsoft Graph change notifications (roadmap).')
+@description('Name of the queue for Microsoft Graph change notifications (GRAPH_NOTIFICATION_QUEUE); its poison queue is NAME-poison.')
 param notificationQueueName string
 
 @description('Object id of the Function app\'s identity.')
@@ -26,6 +26,8 @@ param principalId string
 var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 // Storage Table Data Contributor: the state tables (the app creates a missing table, hence account scope).
 var tableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+// Storage Queue Data Contributor: send, read, delete queue messages (Graph change notifications).
+var queueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   // checkov:skip=CKV_AZURE_35: a network default of Deny needs VNet integration and private endpoints (a Flex app without them has no fixed outbound address); access is RBAC-only, shared keys are off
@@ -110,6 +112,8 @@ resource notificationQueue 'Microsoft.Storage/storageAccounts/queueServices/queu
   parent: queueService
   name: notificationQueueName
 }
+// Its poison queue, NAME-poison, is created by the worker when it moves the first message there
+// (the role below allows it), as the Functions host names it.
 
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, principalId, blobDataOwner)
@@ -118,6 +122,18 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataOwner)
+  }
+}
+
+// The webhook sends to the queue, the queue trigger reads and deletes, the worker moves poison
+// messages: Storage Queue Data Contributor on the account (the trigger also peeks the poison queue).
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, principalId, queueDataContributor)
+  scope: account
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', queueDataContributor)
   }
 }
 
@@ -139,6 +155,9 @@ output blobEndpoint string = account.properties.primaryEndpoints.blob
 
 @description('Table endpoint (AzureWebJobsStorage__tableServiceUri: where the state lives).')
 output tableEndpoint string = account.properties.primaryEndpoints.table
+
+@description('Queue endpoint (AzureWebJobsStorage__queueServiceUri: the change-notification queue).')
+output queueEndpoint string = account.properties.primaryEndpoints.queue
 
 @description('URL of the deployment container.')
 output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer.name}'
