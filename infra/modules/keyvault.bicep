@@ -35,6 +35,20 @@ param smtpPassword string
 @description('Name of the secret that holds the SMTP password.')
 param smtpPasswordName string
 
+@description('GRAPH_NOTIFICATION_URL (the webhook URL with its function key); empty keeps the value already in the vault.')
+@secure()
+param graphNotificationUrl string
+
+@description('Name of the secret that holds the change-notification URL.')
+param graphNotificationUrlName string
+
+@description('GRAPH_NOTIFICATION_CLIENT_STATE (Graph echoes it in every notification); empty keeps the value already in the vault.')
+@secure()
+param graphNotificationClientState string
+
+@description('Name of the secret that holds the change-notification clientState.')
+param graphNotificationClientStateName string
+
 // Key Vault Secrets Officer: get, list and set secrets; no keys, certificates, purge or vault settings.
 var secretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
@@ -81,6 +95,28 @@ resource smtpPasswordValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (
   properties: {
     value: smtpPassword
     contentType: 'text/plain; SMTP password'
+  }
+}
+
+resource graphNotificationUrlValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphNotificationUrl)) {
+  // checkov:skip=CKV_AZURE_41: the function key inside lives as long as the app keeps it; an expiry here would break the Key Vault reference while the key is still valid
+  // checkov:skip=CKV_AZURE_114: contentType IS set below; checkov does not read the properties of a conditional (if) resource
+  parent: vault
+  name: graphNotificationUrlName
+  properties: {
+    value: graphNotificationUrl
+    contentType: 'text/plain; change-notification URL with the function key'
+  }
+}
+
+resource graphNotificationClientStateValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphNotificationClientState)) {
+  // checkov:skip=CKV_AZURE_41: rotated by setting a new value (the subscription timer then recreates the subscriptions); an expiry here would stop notifications unannounced
+  // checkov:skip=CKV_AZURE_114: contentType IS set below; checkov does not read the properties of a conditional (if) resource
+  parent: vault
+  name: graphNotificationClientStateName
+  properties: {
+    value: graphNotificationClientState
+    contentType: 'text/plain; Graph change-notification clientState'
   }
 }
 
