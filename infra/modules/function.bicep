@@ -62,6 +62,11 @@ param maximumInstanceCount int
 ])
 param instanceMemoryMB int
 
+@description('Always-ready instances for the HTTP functions (Flex `alwaysReady` group http): 1 keeps the change-notification webhook warm; 0 scales to zero.')
+@minValue(0)
+@maxValue(10)
+param httpAlwaysReady int = 0
+
 @description('The product\'s app settings (main.bicep `appSettings`).')
 param appSettings object
 
@@ -135,6 +140,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // Graph fails a subscription whose validation is not answered within 10 s: one warm HTTP
+        // instance (billed around the clock) removes the cold start (docs/notifications.md).
+        alwaysReady: httpAlwaysReady > 0 ? [
+          {
+            name: 'http'
+            instanceCount: httpAlwaysReady
+          }
+        ] : []
       }
       runtime: {
         name: 'python'
