@@ -158,6 +158,12 @@ param smtpUsername string = ''
 @description('SMTP_STARTTLS: false only for a loopback relay.')
 param smtpStarttls bool = true
 
+@description('Graph change notifications on (docs/notifications.md): sets GRAPH_NOTIFICATION_URL and GRAPH_NOTIFICATION_CLIENT_STATE as Key Vault references (store both first) and grants Group.Read.All.')
+param graphNotifications bool = false
+
+@description('GRAPH_SUBSCRIPTION_SCHEDULE: NCRONTAB of the timer that creates and renews the Graph subscriptions; empty = hourly at minute 5.')
+param graphSubscriptionSchedule string = '0 5 * * * *'
+
 // ---------------------------------------------------------------------- secrets (stored in Key Vault only)
 
 @description('GoTo OAuth client secret, stored in Key Vault as goto-client-secret; empty keeps the stored value.')
@@ -168,7 +174,20 @@ param gotoClientSecret string = ''
 @secure()
 param smtpPassword string = ''
 
+@description('GRAPH_NOTIFICATION_URL: https://<app>/api/graph/notifications?code=<function key>, stored in Key Vault as graph-notification-url; empty keeps the stored value.')
+@secure()
+param graphNotificationUrl string = ''
+
+@description('GRAPH_NOTIFICATION_CLIENT_STATE: 16 to 128 random characters, stored in Key Vault as graph-notification-client-state; empty keeps the stored value.')
+@secure()
+param graphNotificationClientState string = ''
+
 // ---------------------------------------------------------------------- hosting
+
+@description('Always-ready instances for the HTTP functions (Flex): 1 keeps the change-notification webhook warm (billed around the clock); 0 scales to zero.')
+@minValue(0)
+@maxValue(10)
+param functionHttpAlwaysReady int = 0
 
 @description('Most instances the Flex plan may scale out to (Flex accepts 40 to 1000; a cycle runs on one).')
 @minValue(40)
@@ -201,6 +220,9 @@ var gotoRefreshTokenSecretName = 'goto-refresh-token'
 // (GOTO_REDIRECT_URI), whatever the cloud or the host name Azure gives a new app.
 var gotoCallbackPath = '/api/goto/callback'
 var smtpPasswordName = 'smtp-password'
+var graphNotificationUrlName = 'graph-notification-url'
+var graphNotificationClientStateName = 'graph-notification-client-state'
+var notificationQueueName = 'graph-change-notifications'
 
 // Every setting the product reads (provisioning/config.py SETTING_NAMES, and the GoTo credential
 // layer's in provisioning/goto_auth/settings.py), one line each. A new setting is one line here:
@@ -245,6 +267,11 @@ var appSettings = {
   SMTP_USERNAME: smtpUsername
   SMTP_PASSWORD: empty(smtpUsername) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${smtpPasswordName})'
   SMTP_STARTTLS: smtpStarttls ? 'true' : 'false'
+  GRAPH_NOTIFICATION_URL: graphNotifications ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${graphNotificationUrlName})' : ''
+  GRAPH_NOTIFICATION_CLIENT_STATE: graphNotifications ? '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${graphNotificationClientStateName})' : ''
+  GRAPH_NOTIFICATION_QUEUE: notificationQueueName
+  GRAPH_SUBSCRIPTION_SCHEDULE: empty(graphSubscriptionSchedule) ? '0 5 * * * *' : graphSubscriptionSchedule
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -284,7 +311,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: 'app-package'
-    notificationQueueName: 'graph-change-notifications'
+    notificationQueueName: notificationQueueName
     principalId: identity.outputs.principalId
   }
 }
@@ -301,6 +328,10 @@ module keyVault 'modules/keyvault.bicep' = {
     gotoClientSecretName: gotoClientSecretName
     smtpPassword: smtpPassword
     smtpPasswordName: smtpPasswordName
+    graphNotificationUrl: graphNotificationUrl
+    graphNotificationUrlName: graphNotificationUrlName
+    graphNotificationClientState: graphNotificationClientState
+    graphNotificationClientStateName: graphNotificationClientStateName
   }
 }
 
@@ -323,6 +354,7 @@ module functionApp 'modules/function.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     appSettings: appSettings
     gotoCallbackPath: gotoCallbackPath
+    httpAlwaysReady: functionHttpAlwaysReady
   }
   // Key Vault references resolve at start-up: the vault and the identity's role must exist first.
   dependsOn: [
