@@ -1,6 +1,7 @@
 #!/bin/sh
 # Grants the Function app's managed identity the Microsoft Graph application permissions it reads
-# Entra ID with: User.Read.All, GroupMember.Read.All, Application.Read.All. Nothing else.
+# Entra ID with: User.Read.All, GroupMember.Read.All, Application.Read.All (and Group.Read.All for
+# the /groups change-notification subscription when GRAPH_NOTIFICATIONS=true). Nothing else.
 #
 # Idempotent: a permission already granted is reported and left alone, so it is safe to run after
 # every `azd provision` (azure.yaml runs it as the postprovision hook) or by hand:
@@ -47,6 +48,12 @@ case $graph in
 esac
 graph_app_id=00000003-0000-0000-c000-000000000000  # Microsoft Graph's application id, the same in every tenant
 permissions="User.Read.All GroupMember.Read.All Application.Read.All"
+# Graph change notifications (docs/notifications.md): a /groups subscription needs Group.Read.All
+# (Graph's subscription permission table; /users needs User.Read.All, held already). Granted only
+# when the deployment turns them on (azd variable GRAPH_NOTIFICATIONS=true).
+if [ "${GRAPH_NOTIFICATIONS:-false}" = "true" ]; then
+  permissions="$permissions Group.Read.All"
+fi
 attempts=${GRANT_ATTEMPTS:-12}     # a new identity takes a minute or two to reach Microsoft Graph
 delay=${GRANT_RETRY_SECONDS:-10}
 errors=$(mktemp)
