@@ -8,7 +8,8 @@ answered with `POST /subscriptions/{id}/reauthorize`, and by a renewal if that i
 unknown subscription id is ignored (it is not ours). Rows live in Table Storage
 (`{STATE_TABLE_PREFIX}subscriptions`, through TableStore): the id, expiry, and fingerprints of the
 URL and clientState (never the values). `missed` is not documented for users and groups: the
-delta cycle is the backstop for a notification that never came.
+delta cycle is the backstop for a notification that never came. Before creating, the webhook is
+sent the handshake once itself, so Graph's 10-second validation finds it warm.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ RESOURCES = ("/users", "/groups")
 CHANGE_TYPE = "updated,deleted"
 PARTITION = "subscription"
 TABLE = "subscriptions"
+WARM_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass
@@ -135,7 +137,20 @@ class SubscriptionManager:
             return await self._renew(row)
         return "kept"
 
+    async def _warm(self) -> None:
+        """Wake the webhook before Graph validates it: a cold start over 10 s fails the validation
+        (graph.md), so the same handshake is sent first, from here, and its answer ignored."""
+        separator = "&" if "?" in self.notification_url else "?"
+        try:
+            async with httpx.AsyncClient(timeout=WARM_TIMEOUT_SECONDS) as http:
+                await http.post(f"{self.notification_url}{separator}validationToken=warm-up")
+        except httpx.HTTPError as exc:
+            log.warning(
+                "the webhook did not answer a warm-up handshake (%s); creating anyway", type(exc).__name__
+            )
+
     async def _create(self, resource: str, done: str) -> str:
+        await self._warm()
         expiration = self.clock() + LIFETIME
         body = Subscription(
             change_type=CHANGE_TYPE,

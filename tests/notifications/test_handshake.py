@@ -1,6 +1,6 @@
 """Graph's validation handshake: the token echoed as text/plain well within Graph's 10 s, on a warm
-app (through the subscription timer and the simulator's real POSTs), from a cold Python process
-(import of function_app included), and before any setting is read (a cold start needs nothing)."""
+app (the subscription timer warms the webhook first; the simulator POSTs for real), from a cold
+Python process (import of function_app included), and before any setting is read."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ async def test_subscriptions_are_validated_by_real_posts_well_within_10_s(
     assert all(d.status == 200 for d in validations)
     assert max(d.seconds for d in validations) < 1.0, [d.seconds for d in validations]
     assert all("code=" in d.url for d in validations), "the function key must reach the webhook"
+    assert len(host.answers) == 6  # and the manager's own warm-up before each creation
 
 
 def test_a_cold_process_answers_the_handshake_within_graphs_10_s() -> None:
