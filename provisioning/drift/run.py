@@ -56,9 +56,9 @@ REPAIR_KIND, REPAIR_BY = "on-demand", "drift"
 
 async def estimate(scim: ScimClient, rate_per_second: float) -> Estimate:
     """One GET /Users?count=1 for totalResults: how many pages the read takes, at the rate."""
-    page = await scim._page("Users", filter=None, start=1, count=1, what="count users")
+    total = await scim.count_users()
     size = min(GOTO_PAGE_SIZE, scim.dialect.max_page_size or GOTO_PAGE_SIZE)
-    return Estimate(page.total_results, rate_per_second, page_size=size)
+    return Estimate(total, rate_per_second, page_size=size)
 
 
 async def read_accounts(scim: ScimClient, paths: Sequence[str], page_size: int) -> list[Account]:

@@ -174,6 +174,11 @@ class ScimClient(ScimWire):
         """True if it existed; an already deleted user (404) is success, not an error."""
         return await self._delete("Users", user_id)
 
+    async def count_users(self) -> int | None:
+        """GoTo's totalResults for /Users (one request); None when the peer does not say."""
+        page = await self._page("Users", filter=None, start=1, count=1, what="count users")
+        return page.total_results
+
     async def get_me(self) -> Resource:
         """The authenticated admin (GoTo: /Users/me, which carries the account key)."""
         response = await self._request("GET", self.dialect.me_path, what="get the signed-in user")
