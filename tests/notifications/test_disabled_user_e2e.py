@@ -1,21 +1,31 @@
 """A user disabled in Entra is inactive in GoTo from the notification alone, before any delta cycle,
 and the next delta cycle finds GoTo already right and sends it nothing: the Graph simulator POSTs to
-the webhook over loopback HTTP, the id travels on Azurite's queue, the worker provisions it."""
+the webhook over loopback HTTP, the id travels on Azurite's queue, the worker provisions it; no log
+line carries the function key or the clientState."""
 
 from __future__ import annotations
+
+import logging
+
+import pytest
 
 from provisioning.config import load_settings
 from provisioning.notifications.subscriptions import run_subscription_timer
 from provisioning.service import run_sync
 from sandbox.graph.subscriptions import SubscriptionHub
 from sandbox.world import World
-from tests.notifications.conftest import FunctionsHost
+from tests.notifications.conftest import CLIENT_STATE, FUNCTION_KEY, FunctionsHost
 from tests.notifications.helpers import goto_user, goto_writes
 
 
 async def test_disabled_in_entra_is_inactive_in_goto_and_the_cycle_sends_nothing(
-    world: World, hub: SubscriptionHub, host: FunctionsHost, notify_env: dict[str, str]
+    world: World,
+    hub: SubscriptionHub,
+    host: FunctionsHost,
+    notify_env: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     seeded = world.seed_demo_tenant(users=12, groups=2)
     settings = load_settings()
     await run_sync(settings, initiated_by="test")
@@ -38,3 +48,5 @@ async def test_disabled_in_entra_is_inactive_in_goto_and_the_cycle_sends_nothing
     result = await run_sync(settings, initiated_by="test")
     assert result.cycle.status.value == "succeeded"
     assert goto_writes(world) == before, "the delta cycle applied the notification's change again"
+    assert caplog.records, "nothing was logged: the check below would prove nothing"
+    assert FUNCTION_KEY not in caplog.text and CLIENT_STATE not in caplog.text
