@@ -23,23 +23,25 @@ _CREATED: set[tuple[str, str]] = set()  # (account URL, queue) created by this p
 class NotificationQueue:
     """`send` a change batch (optionally invisible for `delay` seconds); `send_poison` a dead one."""
 
-    def __init__(self, queue: QueueClient, poison: QueueClient) -> None:
+    def __init__(self, queue: QueueClient, poison: QueueClient, *, owned_credential: Any = None) -> None:
         self.queue = queue
         self.poison = poison
+        self._owned_credential = owned_credential  # created by from_settings: closed with the queue
 
     @classmethod
     def from_settings(
         cls, change: ChangeNotificationSettings, *, client_id: str | None = None, credential: Any = None
     ) -> NotificationQueue:
         """The connection string, else the queue endpoint with the (user-assigned) managed identity."""
+        owned = None
         if credential is None and not change.queue_connection_string:
             from azure.identity.aio import ManagedIdentityCredential
 
-            credential = ManagedIdentityCredential(client_id=client_id)
+            credential = owned = ManagedIdentityCredential(client_id=client_id)
         queue, poison = (
             _client(change, name, credential) for name in (change.queue_name, change.poison_queue_name)
         )
-        return cls(queue, poison)
+        return cls(queue, poison, owned_credential=owned)
 
     async def send(self, text: str, *, delay: int = 0) -> None:
         await _ensure(self.queue)
@@ -52,6 +54,8 @@ class NotificationQueue:
     async def close(self) -> None:
         await self.queue.close()
         await self.poison.close()
+        if self._owned_credential is not None:
+            await self._owned_credential.close()
 
     async def __aenter__(self) -> NotificationQueue:
         return self
