@@ -22,6 +22,11 @@ raised to the host, which makes it visible again (host.json `visibilityTimeout`)
 record (`NotificationPoisoned`) and moves it to `<queue>-poison` itself, so the record and the
 move happen together. The delta cycle stays the backstop for every id in it.
 
+The accidental-deletion guard holds here too: notifications may disable or delete at most
+DEPROVISION_THRESHOLD accounts per rolling hour (`DeprovisionBudget`, a control row read and
+written under the lease, so workers on every instance share it); past it, a deprovision is not
+applied but left to the delta cycle, whose guard stages it if there are too many.
+
 Group notifications (a `/groups` subscription also fires on membership changes): an assigned
 group's direct user members without a link are provisioned (new members), then the group itself is
 pushed; members removed from the group are left to the delta cycle, which reads the removal.
@@ -33,13 +38,15 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from provisioning.config import Settings
 from provisioning.engine.cycle import SyncEngine
 from provisioning.engine.on_demand import OnDemand
-from provisioning.engine.plan import Candidate
+from provisioning.engine.plan import Action, Candidate, Operation
+from provisioning.engine.ports import StateStore
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import LeaseHeldError, SourceNotFoundError
 from provisioning.model import AuditRecord, AuditStatus, Link, ObjectType, UserChange
@@ -87,6 +94,36 @@ class RecentReads:
 
 RECENT = RecentReads()
 
+BUDGET_ROW = "notification-deprovisions"
+BUDGET_WINDOW = timedelta(hours=1)
+
+
+class DeprovisionBudget:
+    """At most `limit` disables/deletes from notifications per rolling hour, counted in a control row.
+
+    `take()` is called while the single-flight lease is held (inside OnDemand's plan), so the
+    read-then-write cannot race another worker."""
+
+    def __init__(self, state: StateStore, limit: int, clock: Callable[[], datetime] | None = None) -> None:
+        self.state = state
+        self.limit = limit
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    async def take(self) -> bool:
+        now = self.clock()
+        row = await self.state.get_control(BUDGET_ROW) or {}
+        try:
+            start = datetime.fromisoformat(str(row["WindowStart"]))
+            count = int(row["Count"])
+        except (KeyError, ValueError):
+            start, count = now, 0
+        if now - start >= BUDGET_WINDOW:
+            start, count = now, 0
+        if count >= self.limit:
+            return False
+        await self.state.set_control(BUDGET_ROW, {"WindowStart": start.isoformat(), "Count": count + 1})
+        return True
+
 
 @dataclass
 class WorkResult:
@@ -95,7 +132,10 @@ class WorkResult:
     provisioned: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
     left_to_cycle: list[str] = field(default_factory=list)
-    already_read: list[str] = field(default_factory=list)  # skipped: read after this notification came
+    already_read: list[str] = field(default_factory=list)
+    held: list[str] = field(
+        default_factory=list
+    )  # deprovisions past the budget: left to the cycle  # skipped: read after this notification came
     requeued: list[str] = field(default_factory=list)
     lifecycle: list[str] = field(default_factory=list)
     poisoned: bool = False
@@ -146,7 +186,10 @@ async def _work(batch: ChangeBatch, *, settings: Settings, queue: NotificationQu
         result.skipped = "off (PROVISIONING_ENABLED is false)"
         return result
     async with open_services(settings) as services:
-        on_demand = OnDemand(_fresh(services.engine(settings)))
+        budget = (
+            None if settings.dry_run else DeprovisionBudget(services.state, settings.deprovision_threshold)
+        )
+        on_demand = OnDemand(_fresh(services.engine(settings), budget, result))
         todo = [(ObjectType.USER, u) for u in dict.fromkeys(batch.users)]
         todo += [(ObjectType.GROUP, g) for g in dict.fromkeys(batch.groups)]
         for index, (kind, object_id) in enumerate(todo):
@@ -169,10 +212,17 @@ async def _work(batch: ChangeBatch, *, settings: Settings, queue: NotificationQu
                 result.requeued = [i for _, i in rest]
                 log.info("lease busy: %d id(s) back on the queue for %d s", len(rest), BUSY_DELAY_SECONDS)
                 break
+    if result.held:
+        log.warning(
+            "%d deprovision(s) from notifications left to the delta cycle: DEPROVISION_THRESHOLD (%d) "
+            "reached within the hour",
+            len(result.held),
+            settings.deprovision_threshold,
+        )
     return result
 
 
-def _fresh(engine: SyncEngine) -> SyncEngine:
+def _fresh(engine: SyncEngine, budget: DeprovisionBudget | None, result: WorkResult) -> SyncEngine:
     """Plan from the user as Graph has them now, not from the link's snapshot.
 
     OnDemand asks `engine.candidate(user_id, None, link, index)`, which trusts a complete, active
@@ -194,6 +244,18 @@ def _fresh(engine: SyncEngine) -> SyncEngine:
         return await original(user_id, change, link, index)
 
     engine.candidate = candidate  # type: ignore[method-assign]
+    original_plan = engine.plan
+
+    async def plan(candidate: Candidate) -> Operation | None:
+        op = await original_plan(candidate)
+        if op is None or budget is None or op.action not in (Action.DISABLE, Action.DELETE):
+            return op
+        if await budget.take():
+            return op
+        result.held.append(candidate.source_id)  # not applied: the delta cycle and its guard decide
+        return None
+
+    engine.plan = plan  # type: ignore[method-assign]
     return engine
 
 
