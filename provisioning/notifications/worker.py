@@ -30,7 +30,8 @@ applied but left to the delta cycle, whose guard stages it if there are too many
 Group notifications (a `/groups` subscription also fires on membership changes): an assigned
 group's direct user members without a link are provisioned (new members), then the group itself is
 pushed; members removed from the group are left to the delta cycle, which reads the removal.
-Users Graph no longer returns (deleted) are left to the delta cycle as well.
+A user Graph no longer returns (deleted: a leaver) with an active account is disabled at once, as
+a soft delete is; the final action of a hard delete stays the delta cycle's.
 """
 
 from __future__ import annotations
@@ -43,13 +44,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from provisioning.config import Settings
+from provisioning.engine.apply import apply_operation
 from provisioning.engine.cycle import SyncEngine
-from provisioning.engine.on_demand import OnDemand
+from provisioning.engine.lease import NoLease
+from provisioning.engine.on_demand import BUSY, LEASE_WAIT_SECONDS, OnDemand
 from provisioning.engine.plan import Action, Candidate, Operation
 from provisioning.engine.ports import StateStore
+from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import LeaseHeldError, SourceNotFoundError
-from provisioning.model import AuditRecord, AuditStatus, Link, ObjectType, UserChange
+from provisioning.model import AuditRecord, AuditStatus, CycleStatus, Link, ObjectType, UserChange
 from provisioning.notifications.batch_reads import BatchReads
 from provisioning.notifications.messages import ChangeBatch, MalformedMessage
 from provisioning.notifications.queue import NotificationQueue
@@ -264,12 +268,48 @@ async def _user(on_demand: OnDemand, user_id: str, settings: Settings, result: W
     try:
         outcome = await on_demand.provision_user(user_id, dry_run=settings.dry_run, initiated_by=INITIATED_BY)
     except SourceNotFoundError:
-        result.left_to_cycle.append(user_id)  # deleted in Entra: the delta cycle reads how
+        await _gone_user(on_demand.engine, user_id, settings, result)
         return
     result.provisioned.append(user_id)
     result.statuses[user_id] = outcome.status
     if outcome.status != "failure":
         RECENT.note(user_id, started)
+
+
+async def _gone_user(engine: SyncEngine, user_id: str, settings: Settings, result: WorkResult) -> None:
+    """Graph no longer returns the user: deleted in Entra (a leaver, most often). A linked, active
+    account is disabled now, as a soft delete is, through the same plan, lease, apply and record as
+    OnDemand. What a hard delete finally does (HARD_DELETE_ACTION) stays the delta cycle's, which
+    reads `@removed: deleted`; a restore is re-enabled by the cycle too."""
+    link = await engine.state.get_link(user_id)
+    if link is None or not link.active:
+        result.left_to_cycle.append(user_id)
+        return
+    dry_run = settings.dry_run
+    run = CycleRun.start("on-demand", initiated_by=INITIATED_BY, dry_run=dry_run, clock=engine.clock)
+    lease = NoLease() if dry_run else engine.lease(run.cycle.id, wait=LEASE_WAIT_SECONDS, busy_message=BUSY)
+    async with lease:
+        run.lease = lease
+        async with engine.recorded(run):
+            gone = UserChange(user_id, removed="changed")
+            candidate = await engine.candidate(user_id, gone, link, AssignmentIndex([], {}))
+            op = await engine.plan(candidate) if candidate is not None else None
+            run.cycle.status = CycleStatus.SUCCEEDED
+            if op is None or candidate is None:
+                result.statuses[user_id] = "skipped"
+                return
+            if dry_run:
+                await engine.recorder.record_dry_run(run, [op])
+                result.statuses[user_id] = "dry-run"
+                return
+            run.lease.check()
+            outcome = await apply_operation(op, engine.writer(run), engine.mapping, owners=engine.state)
+            snapshots = {user_id: dict(candidate.source or {})}
+            await engine.recorder.record(run, [outcome], {user_id: link}, snapshots=snapshots)
+            if outcome.status is AuditStatus.FAILURE:
+                run.cycle.status = CycleStatus.FINISHED_WITH_FAILURES
+    result.provisioned.append(user_id)
+    result.statuses[user_id] = outcome.status.value
 
 
 async def _group(
