@@ -19,7 +19,7 @@ from provisioning.engine.plan import Action, Operation
 from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.errors import InputError, SourceNotFoundError
-from provisioning.model import AuditStatus, CycleStatus
+from provisioning.model import AuditStatus, CycleStatus, UserChange
 
 MAX_GROUP_MEMBERS = 5  # as Entra's on-demand provisioning of a group
 LEASE_WAIT_SECONDS = 20.0
@@ -100,7 +100,7 @@ class OnDemand:
         async with lease:
             run.lease = lease
             async with engine.recorded(run):
-                await self._provision(user_id, run, result)
+                await self._provision(user_id, source, run, result)
                 run.cycle.status = (
                     CycleStatus.FINISHED_WITH_FAILURES
                     if result.status == "failure"
@@ -108,12 +108,16 @@ class OnDemand:
                 )
         return result
 
-    async def _provision(self, user_id: str, run: CycleRun, result: OnDemandResult) -> None:
+    async def _provision(
+        self, user_id: str, source: dict[str, Any], run: CycleRun, result: OnDemandResult
+    ) -> None:
+        """Planned from the user as just read: a link's snapshot may be older than Entra."""
         engine = self.engine
         index = await self._index_for(user_id)
         await engine.read_roles()
         link = await engine.state.get_link(user_id)
-        candidate = await engine.candidate(user_id, None, link, index)
+        fresh = UserChange(user_id, {k: v for k, v in source.items() if k != "id"})
+        candidate = await engine.candidate(user_id, fresh, link, index)
         assert candidate is not None  # the user exists (just read)
         scope = candidate.scope
         result.steps.append(

@@ -13,6 +13,7 @@ from sandbox._server import ServerThread
 from sandbox.graph.app import GraphApp
 from sandbox.graph.control import ControlApp
 from sandbox.graph.settings import SimulatorSettings
+from sandbox.graph.subscriptions import SubscriptionHub
 from sandbox.graph.tenant import Tenant
 
 CONTROL_PREFIX = "/_sandbox/"
@@ -71,6 +72,11 @@ class GraphSimulator:
     @property
     def base_url(self) -> str:
         return f"{self.url}/v1.0"
+
+    @property
+    def subscriptions(self) -> SubscriptionHub:
+        """Change-notification subscriptions and their deliveries (tests drive and inspect them)."""
+        return self._graph.subscriptions
 
     def configure(self, **settings: Any) -> None:
         """Change paging knobs (see SimulatorSettings) while running; the next round uses them."""

@@ -18,10 +18,10 @@ async def test_dry_run_setting_records_the_plan_and_writes_nothing(harness: Harn
     assert len(records) == len(seeded["in_scope"]) + 2  # creates (one is an adoption) + two skips
     assert all(r.dry_run and r.status is AuditStatus.SKIPPED for r in records)
     assert all(r.reason and r.reason.startswith("dry run") for r in records)
-    groups = await harness.audit(result, object_type=ObjectType.GROUP)  # the group operations are shown
-    assert sorted(r.source_id for r in groups) == sorted(seeded["assigned_groups"])
-    assert all(r.action == "create" and r.dry_run for r in groups)
-    assert all(any(p.display_name == "members" for p in r.modified_properties) for r in groups)
+    planned = await harness.audit(result, object_type=ObjectType.GROUP)  # the group operations are shown
+    assert sorted(r.source_id for r in planned) == sorted(seeded["assigned_groups"])
+    assert all(r.action == "create" and r.dry_run for r in planned)
+    assert all(any(p.display_name == "members" for p in r.modified_properties) for r in planned)
     assert await harness.watermark("users") is None and await harness.watermark("groups") is None
 
     real = await harness.cycle()

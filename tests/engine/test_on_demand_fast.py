@@ -44,3 +44,12 @@ async def test_it_waits_for_a_running_cycle_then_gives_up_busy(
     with pytest.raises(LeaseHeldError):
         await OnDemand(bench.engine()).provision_user("u00")
     assert bench.target.calls["create"] == 0
+
+
+async def test_it_plans_from_entra_as_read_now_not_the_links_older_snapshot(bench: Bench) -> None:
+    bench.seed(4)
+    await bench.cycle()
+    bench.source.update_user("u00", accountEnabled=False, displayName="Gone Person")
+    result = await OnDemand(bench.engine()).provision_user("u00")
+    assert result.operation is not None and result.operation.action.value == "disable"
+    assert "u00@contoso.example" not in bench.target.active_names()

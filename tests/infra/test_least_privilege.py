@@ -1,4 +1,4 @@
-"""Least privilege: the identity holds exactly four data-plane roles, each on one resource, and no
+"""Least privilege: the identity holds exactly five data-plane roles, each on one resource, and no
 control-plane role anywhere; Key Vault uses RBAC (no access policies); the Graph permissions are
 the three read-only ones the code needs."""
 
@@ -12,6 +12,7 @@ from tests.infra.bicep import INFRA, Template, render
 EXPECTED_ROLES = {
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": ("Storage Blob Data Owner", "storage", "account"),
     "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": ("Storage Table Data Contributor", "storage", "account"),
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88": ("Storage Queue Data Contributor", "storage", "account"),
     "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": ("Key Vault Secrets Officer", "keyVault", "vault"),
     "3913510d-42f4-4e42-8a64-420c390055eb": ("Monitoring Metrics Publisher", "monitoring", "appInsights"),
 }

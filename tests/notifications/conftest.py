@@ -34,7 +34,7 @@ ROUTE = "/api/graph/notifications"
 
 def hub_of(sim: GraphSimulator) -> SubscriptionHub:
     """The simulator's subscriptions (GraphApp holds them; GraphSimulator has no accessor yet)."""
-    hub: SubscriptionHub = sim._graph.subscriptions
+    hub: SubscriptionHub = sim.subscriptions
     return hub
 
 

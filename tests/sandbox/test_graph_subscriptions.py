@@ -56,7 +56,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def hub(graph_sim: GraphSimulator) -> Iterator[SubscriptionHub]:
-    found: SubscriptionHub = graph_sim._graph.subscriptions
+    found: SubscriptionHub = graph_sim.subscriptions
     yield found
     found.close()
 
