@@ -166,8 +166,9 @@ class FunctionHost:
         return self._server.url
 
     def page_url(self) -> str:
-        """The status page with the key in the fragment: a browser never sends a fragment."""
-        return f"{self.url}/api/dashboard#key={self.key}"
+        """The status page, opened with the function key as the Functions host takes it; the page
+        drops it from the address bar and sends it as a header from then on."""
+        return f"{self.url}/api/dashboard?code={self.key}"
 
     def run(self, coroutine: Any, timeout: float = 120) -> Any:
         """Run a coroutine on the host's event loop (where the handlers run) and wait for it."""

@@ -342,17 +342,20 @@
     timer = setInterval(guard(refresh), REFRESH_MS);
   }
 
-  function takeKeyFromFragment() {
+  function takeKeyFromAddress() {
+    // the key the page was opened with: ?code= (the Functions host needs it to serve the page, so it
+    // stays for a reload) or #key=, dropped at once. Its own calls send it as a header, never in a URL.
+    const query = new URLSearchParams(location.search);
     const fragment = new URLSearchParams(location.hash.slice(1));
-    if (fragment.get("key")) {
-      key = fragment.get("key");
-      sessionStorage.setItem(KEY_STORE, key);
-      history.replaceState(null, "", location.pathname + location.search);
-    }
+    const given = fragment.get("key") || query.get("code");
+    if (!given) return;
+    key = given;
+    sessionStorage.setItem(KEY_STORE, key);
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    takeKeyFromFragment();
+    takeKeyFromAddress();
     $("key-form").addEventListener("submit", guard(async () => {
       key = $("key").value.trim();
       sessionStorage.setItem(KEY_STORE, key);

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-URL = re.compile(r"The status page: (?P<base>http://127\.0\.0\.1:\d+)/api/dashboard#key=(?P<key>\S+)")
+URL = re.compile(r"The status page: (?P<base>http://127\.0\.0\.1:\d+)/api/dashboard\?code=(?P<key>\S+)")
 
 
 def _children(pid: int) -> set[int]:
@@ -47,7 +47,8 @@ def test_keep_prints_the_page_url_and_stops_on_sigterm() -> None:
         assert found, "no URL within 120 s"
         base, key = found["base"], found["key"]
         assert any("staging cycle" in s for s in seen)
-        assert httpx.get(f"{base}/api/dashboard").status_code == 200
+        assert httpx.get(f"{base}/api/dashboard").status_code == 401
+        assert httpx.get(f"{base}/api/dashboard", params={"code": key}).status_code == 200
         assert httpx.get(f"{base}/api/status").status_code == 401
         status = httpx.get(f"{base}/api/status", headers={"x-functions-key": key}).json()
         assert status["stagedDeprovisions"] > 0 and status["quarantine"]["awaitingApproval"] is True

@@ -20,7 +20,9 @@ def test_function_host_refuses_a_missing_key(world: World, functions: dict[str, 
         assert httpx.get(status, headers={"x-functions-key": "wrong"}).status_code == 401
         assert httpx.get(status, headers={"x-functions-key": host.key}).status_code == 200
         assert httpx.get(status, params={"code": host.key}).status_code == 200
-        page = httpx.get(f"{host.url}/api/dashboard")
+        assert httpx.get(f"{host.url}/api/dashboard").status_code == 401  # the page needs the key
+        page = httpx.get(f"{host.url}/api/dashboard", params={"code": host.key})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert httpx.get(f"{host.url}/api/dashboard/app.js").status_code == 200  # no data: anonymous
         assert httpx.post(status, headers={"x-functions-key": host.key}).status_code == 405
         assert httpx.get(f"{host.url}/api/nothing-here").status_code == 404
