@@ -44,6 +44,9 @@ for _chatty in ("httpx", "httpcore", "azure.core.pipeline.policies.http_logging_
     logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+# Notification workers and on-demand calls hold the single-flight lease for one object at a time: a
+# tick waits that long for it instead of skipping the cycle (a burst would otherwise starve the timer).
+TIMER_LEASE_WAIT_SECONDS = 30.0
 log = logging.getLogger("provisioning")
 
 
@@ -53,7 +56,7 @@ async def sync_timer(timer: func.TimerRequest) -> None:
     if timer.past_due:
         log.warning("sync timer is past due; running now")
     settings = load_settings()
-    result = await run_sync(settings, initiated_by="timer")
+    result = await run_sync(settings, initiated_by="timer", lease_wait=TIMER_LEASE_WAIT_SECONDS)
     log.info("provisioning cycle finished: %s", summary_dict(result))
     pruned = await prune_audit(settings)
     if pruned:

@@ -42,3 +42,21 @@ async def test_timer_with_a_bad_setting_fails_naming_it(functions: dict[str, Any
     ):
         await functions["sync_timer"].get_user_function()(TimerRequest(past_due=False))
     assert world.graph.counters.total() == 0
+
+
+async def test_the_timer_waits_for_a_lease_held_briefly_instead_of_skipping(
+    functions: dict[str, Any], world: World, settings_env: None
+) -> None:
+    from provisioning.state.tables import TableState
+
+    seeded = world.seed_demo_tenant(users=12, groups=2)
+    async with TableState.from_connection_string(
+        world.azurite.connection_string, prefix=world.table_prefix
+    ) as state:
+        assert await state.acquire_lease("notification-worker", seconds=2.0)  # one object's work
+        await functions["sync_timer"].get_user_function()(TimerRequest(past_due=False))
+        [cycle] = await state.list_cycles(limit=1)
+    assert cycle.status != "skipped", cycle.describe()
+    names = {u["userName"] for u in world.goto.store.users()}
+    tenant = world.graph.tenant
+    assert {tenant.user(u)["userPrincipalName"] for u in seeded["in_scope"]} <= names
