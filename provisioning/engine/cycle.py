@@ -11,7 +11,7 @@ quarantine in quarantine.py, staged approvals in staged.py, the lease in lease.p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, aclosing
 from datetime import UTC, datetime
 from typing import Any
@@ -61,7 +61,7 @@ from provisioning.errors import (
 )
 from provisioning.mapping.attributes import DEFAULT_USER_MAPPING, UserMapping
 from provisioning.mapping.expressions import ExpressionError
-from provisioning.model import CycleStatus, DeltaPage, Link, ObjectType, UserChange
+from provisioning.model import Assignment, CycleStatus, DeltaPage, Link, ObjectType, UserChange
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
@@ -244,8 +244,13 @@ class SyncEngine:
                 held += await self._process(run, index, dict.fromkeys(sorted(rest)), dirty, pipeline)
                 await pipeline.drain()
         if self.groups is not None:  # every account a membership names is applied and recorded now
-            index = index or await scope_index(self.state, current, groups)
-            held += await self._groups(run, index, groups, due)
+
+            async def index_for() -> AssignmentIndex:
+                nonlocal index
+                index = index or await scope_index(self.state, current, groups)
+                return index
+
+            held += await self._groups(run, current, index_for, groups, due)
         if held:
             index = index or await scope_index(self.state, current, groups)
             await self._deprovision(run, index, held)
@@ -321,11 +326,18 @@ class SyncEngine:
         return held
 
     async def _groups(
-        self, run: CycleRun, index: AssignmentIndex, groups: GroupDelta, due: set[str]
+        self,
+        run: CycleRun,
+        current: Sequence[Assignment],
+        index_for: Callable[[], Awaitable[AssignmentIndex]],
+        groups: GroupDelta,
+        due: set[str],
     ) -> list[Held]:
         """Plan the groups something happened to; apply creates and updates; hand back deletes."""
         assert self.groups is not None
-        work = await plan_groups(self.source, self.state, self.groups, run, index, groups, retries=due)
+        work = await plan_groups(
+            self.source, self.state, self.groups, run, current, index_for, groups, retries=due
+        )
         self.progress.operations_planned(len(work.operations))
         if run.dry_run:
             run.result.planned.extend(work.operations)

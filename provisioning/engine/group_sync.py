@@ -9,7 +9,7 @@ quiet cycle reads the group links (one query) and sends nothing to GoTo.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from provisioning.engine.records import Held
 from provisioning.engine.run import CycleRun
 from provisioning.engine.scope import AssignmentIndex
 from provisioning.mapping.attributes import GroupMapping
-from provisioning.model import Link, ObjectType
+from provisioning.model import Assignment, Link, ObjectType
 
 NEW_ACCOUNT = "(new)"  # a dry run's placeholder GoTo id for a user it would create
 
@@ -53,21 +53,27 @@ async def plan_groups(
     state: StateStore,
     policy: GroupPolicy,
     run: CycleRun,
-    index: AssignmentIndex,
+    assignments: Sequence[Assignment],
+    index_for: Callable[[], Awaitable[AssignmentIndex]],
     groups: GroupDelta,
     *,
     retries: set[str],
     only: set[str] | None = None,
 ) -> GroupWork:
-    """`only`: the groups to look at (on-demand provisioning of one group); None: every touched one."""
+    """`index_for`: the assignments joined with the members, asked only when some group may need
+    work (a quiet cycle reads no membership row). `only`: the groups to look at (on-demand
+    provisioning of one group); None: every touched one."""
     links = {link.source_id: link async for link in state.list_links(object_type=ObjectType.GROUP)}
-    wanted = index.provisionable_group_ids() - groups.gone
+    wanted = AssignmentIndex(assignments, {}).provisionable_group_ids() - groups.gone
     managed = {g for g, link in links.items() if link.active}
     unsynced = wanted ^ managed  # never pushed, or no longer wanted
     if unsynced:  # one that failed waits for its rung of the retry ladder, as a user does
         unsynced -= set(await state.list_retries()) - retries
     touched = groups.touched() | unsynced | (retries & (wanted | set(links)))
     users = run.relinked | set(_planned_creates(run))
+    if not touched and not users:
+        return GroupWork()
+    index = await index_for()
     for user_id in users:
         touched |= index.user_groups.get(user_id, set())
     touched &= wanted | set(links)

@@ -211,12 +211,17 @@ class OnDemand:
         async with lease:
             run.lease = lease
             async with engine.recorded(run):
+
+                async def index_for() -> AssignmentIndex:
+                    return index
+
                 work = await plan_groups(
                     engine.source,
                     engine.state,
                     engine.groups,
                     run,
-                    index,
+                    assignments,
+                    index_for,
                     delta,
                     retries=set(),
                     only={group_id},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from provisioning.model import AuditStatus, CycleStatus, ObjectType
 from tests.engine.conftest import Bench
 
@@ -41,9 +43,18 @@ async def test_a_quiet_cycle_sends_nothing_to_goto(bench: Bench) -> None:
         bench.source.assign(f"g{n}", kind="Group")
     await bench.cycle()
     writes, user_writes = groups.writes, bench.target.writes
+    reads: list[object] = []
+    list_members = bench.state.list_members
+
+    async def counted(group_ids: Any) -> Any:
+        reads.append(group_ids)
+        return await list_members(group_ids)
+
+    bench.state.list_members = counted  # type: ignore[method-assign]
     result = await bench.cycle()
     assert (groups.writes, bench.target.writes, groups.calls["find"]) == (writes, user_writes, 0)
     assert result.counts.done() == 0
+    assert [ids for ids in reads if ids] == []  # nothing to do: no group's membership rows are read
 
 
 async def test_a_membership_add_and_remove_reach_goto_in_one_cycle_with_the_new_user(bench: Bench) -> None:
