@@ -13,7 +13,6 @@ from each removed one (the path goto.md names).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -267,19 +266,16 @@ class GoToLicenses:
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
-        url = f"{self.base_url}/{path}"
-        headers = {"Accept": "application/json"}
-        content: bytes | None = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            content = json.dumps(body).encode()
-
-        async def attempt() -> httpx.Response:
-            response = await self.http.request(method, url, params=params, headers=headers, content=content)
-            log.debug("%s %s -> %d", method, response.request.url.path, response.status_code)
-            return response
-
-        response = await self.throttle.send(attempt, what=what)
+        response = await self.throttle.request_json(
+            self.http,
+            method,
+            f"{self.base_url}/{path}",
+            what=what,
+            accept="application/json",
+            content_type="application/json",
+            params=params,
+            body=body,
+        )
         if response.is_success:
             return response
         error = error_for(response, what=f"{what} (GoTo Admin API)")

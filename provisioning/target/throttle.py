@@ -10,14 +10,16 @@ than `max_delay`. Each attempt takes its own token from the bucket. 4xx other th
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -140,6 +142,32 @@ class Throttle:
         self.latency = (
             seconds if self.latency is None else self.latency + LATENCY_WEIGHT * (seconds - self.latency)
         )
+
+    async def request_json(
+        self,
+        http: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        accept: str,
+        content_type: str,
+        params: Mapping[str, str | int] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        """One JSON request through `send` (paced, retried); the caller reads the answer's status."""
+        headers = {"Accept": accept}
+        content: bytes | None = None
+        if body is not None:
+            headers["Content-Type"] = content_type
+            content = json.dumps(body).encode()
+
+        async def attempt() -> httpx.Response:
+            response = await http.request(method, url, params=params, headers=headers, content=content)
+            log.debug("%s %s -> %d", method, response.request.url.path, response.status_code)
+            return response
+
+        return await self.send(attempt, what=what)
 
     async def send(self, attempt: Callable[[], Awaitable[httpx.Response]], *, what: str) -> httpx.Response:
         """The first answer that is not worth retrying; raises TransientError once attempts run out."""

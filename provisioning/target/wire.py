@@ -6,7 +6,6 @@ What to send, and what a peer's refusal means, is ScimClient's (scim.py).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
@@ -42,18 +41,16 @@ class ScimWire:
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
-        headers = {"Accept": _ACCEPT}
-        content: bytes | None = None
-        if body is not None:
-            headers["Content-Type"] = self.dialect.content_type
-            content = json.dumps(body).encode()
-
-        async def attempt() -> httpx.Response:
-            response = await self.http.request(method, path, params=params, headers=headers, content=content)
-            log.debug("%s %s -> %d", method, response.request.url.path, response.status_code)
-            return response
-
-        response = await self.throttle.send(attempt, what=what)
+        response = await self.throttle.request_json(
+            self.http,
+            method,
+            path,
+            what=what,
+            accept=_ACCEPT,
+            content_type=self.dialect.content_type,
+            params=params,
+            body=body,
+        )
         if response.is_success:
             return response
         error = error_for(response, what=what)
