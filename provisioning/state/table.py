@@ -19,6 +19,7 @@ from azure.core.exceptions import (
 from azure.data.tables import TableEntity, TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient
 
+from provisioning.state.batch import submit_transaction
 from provisioning.state.storage_errors import BATCH_LIMIT, Claim, error_code
 
 if TYPE_CHECKING:
@@ -243,9 +244,7 @@ class Table:
             await self._single(*ops[0])  # one row needs no multipart batch (a third of its CPU)
             return
         try:
-            await self.client.submit_transaction(
-                [(kind, entity, options) for kind, entity, options in ops], **self._store.call_options
-            )
+            await submit_transaction(self.client, ops, **self._store.call_options)
         except TableTransactionError as exc:
             if error_code(exc) != "ResourceNotFound" or any(
                 kind not in ("delete", "upsert") for kind, _, _ in ops
