@@ -210,6 +210,16 @@ class _PartResponse:
         return self.content.decode(encoding or "utf-8-sig")
 
 
+def failed_part(content_type: str | None, body: bytes, count: int) -> Part | None:
+    """The first refused operation's answer, or None when all `count` operations were answered
+    with success; MalformedAnswer when the answer is neither."""
+    parts = parse_answer(content_type, body)
+    failed = next((p for p in parts if not 200 <= p.status < 300), None)
+    if failed is None and len(parts) != count:
+        raise MalformedAnswer(f"{len(parts)} successful answers for {count} operations")
+    return failed
+
+
 def raise_for_answer(response: Any, table: str, count: int) -> None:
     """Nothing if all `count` operations succeeded; else what the SDK's `_batch_send` raises."""
     if response.status_code == 413:
@@ -219,15 +229,12 @@ def raise_for_answer(response: Any, table: str, count: int) -> None:
         _validate_tablename_error(decoded, table)
         raise decoded
     try:
-        parts = parse_answer(response.headers.get("Content-Type"), response.content)
-        if not parts or (len(parts) != count and all(200 <= p.status < 300 for p in parts)):
-            raise MalformedAnswer(f"{len(parts)} answers for {count} operations")
+        failed = failed_part(response.headers.get("Content-Type"), response.content, count)
     except MalformedAnswer as exc:
         raise DecodeError(
             message=f"Table Storage's answer to a transaction on {table} is malformed: {exc}",
             response=response,
         ) from exc
-    failed = next((p for p in parts if not 200 <= p.status < 300), None)
     if failed is None:
         return
     if failed.status == 413:
