@@ -27,7 +27,6 @@ import socket
 import ssl
 import urllib.request
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
-from types import TracebackType
 from typing import Any
 
 import httpcore
@@ -399,17 +398,6 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         with _httpx_exceptions():
             for pool in self._pools:
                 await pool.aclose()
-
-    async def __aenter__(self) -> AsyncioTransport:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
-        await self.aclose()
 
 
 def proxied_by_environment(url: str) -> bool:
