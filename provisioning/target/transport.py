@@ -408,3 +408,22 @@ def proxied_by_environment(url: str) -> bool:
     if not (proxies.get(parsed.scheme) or proxies.get("all")):
         return False
     return not urllib.request.proxy_bypass(parsed.host)
+
+
+CONNECTIONS_PER_POOL = 4  # past a handful, httpcore's per-event rescan of its pool shows in the profile
+
+
+def goto_transport(*urls: str, max_in_flight: int) -> AsyncioTransport | None:
+    """The transport for GoTo's client: keep-alive for as many connections as the throttle keeps
+    requests in flight (httpx's default keeps 20, so at a cap of 32 connections were closed and
+    reopened), over pools of CONNECTIONS_PER_POOL. None (httpx's default transport) when the
+    environment sends one of `urls` through a proxy."""
+    if any(proxied_by_environment(url) for url in urls if url):
+        return None
+    keepalive = max(DEFAULT_LIMITS.max_keepalive_connections or 0, max_in_flight)
+    limits = httpx.Limits(
+        max_connections=max(DEFAULT_LIMITS.max_connections or 0, max_in_flight),
+        max_keepalive_connections=keepalive,
+        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
+    )
+    return AsyncioTransport(limits=limits, pools=math.ceil(keepalive / CONNECTIONS_PER_POOL))
