@@ -70,30 +70,41 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, EntityProperty) else value
 
 
+def _clause(text: str, parameters: Mapping[str, Any]) -> tuple[str, Callable[[Any, Any], bool], Any]:
+    match = _CLAUSE.match(text)
+    if match is None:
+        raise ValueError(f"the in-memory store cannot evaluate the filter clause {text!r}")
+    name, op, token = match.groups()
+    return name, _COMPARE[op], _literal(token, parameters)
+
+
+def _holds(entity: Mapping[str, Any], name: str, compare: Callable[[Any, Any], bool], expected: Any) -> bool:
+    if name not in entity:
+        return False
+    actual = _plain(entity[name])
+    if type(actual) is not type(expected) and not (
+        isinstance(actual, int | float) and isinstance(expected, int | float)
+    ):
+        return False  # Table Storage compares like with like only
+    return bool(compare(actual, expected))
+
+
 def compile_filter(
     query_filter: str, parameters: Mapping[str, Any] | None
 ) -> Callable[[Mapping[str, Any]], bool]:
-    """The product's $filter subset; anything else is refused loudly (so a new query is noticed)."""
-    clauses = []
-    for text in re.split(r"\s+and\s+", query_filter.strip()) if query_filter.strip() else []:
-        match = _CLAUSE.match(text)
-        if match is None:
-            raise ValueError(f"the in-memory store cannot evaluate the filter clause {text!r}")
-        name, op, token = match.groups()
-        clauses.append((name, _COMPARE[op], _literal(token, parameters or {})))
+    """The product's $filter subset: `prop op value` clauses joined by `and`, any of which may be a
+    parenthesised `or` of such clauses; anything else is refused loudly (so a new query is noticed)."""
+    values = parameters or {}
+    groups = []  # each: clauses of which one must hold (a plain clause is a group of one)
+    for text in re.split(r"\s+and\s+(?![^(]*\))", query_filter.strip()) if query_filter.strip() else []:
+        text = text.strip()
+        if text.startswith("(") and text.endswith(")"):
+            groups.append([_clause(t, values) for t in re.split(r"\s+or\s+", text[1:-1].strip())])
+        else:
+            groups.append([_clause(text, values)])
 
     def test(entity: Mapping[str, Any]) -> bool:
-        for name, compare, expected in clauses:
-            if name not in entity:
-                return False
-            actual = _plain(entity[name])
-            if type(actual) is not type(expected) and not (
-                isinstance(actual, int | float) and isinstance(expected, int | float)
-            ):
-                return False  # Table Storage compares like with like only
-            if not compare(actual, expected):
-                return False
-        return True
+        return all(any(_holds(entity, *clause) for clause in group) for group in groups)
 
     return test
 
@@ -171,7 +182,7 @@ class MemoryTable(Table):
         page_size: int | None = None,
     ) -> AsyncIterator[TableEntity]:
         test = compile_filter(query_filter, parameters)
-        for key in sorted(self._rows.rows):
+        for key in _candidates(self._rows.rows, query_filter, parameters or {}):
             if key in self._rows.rows and test(self._rows.rows[key]):
                 yield self._entity(key, select)
 
@@ -213,6 +224,19 @@ class MemoryTable(Table):
                     self._write(entity, merge=options.get("mode", UpdateMode.MERGE) == UpdateMode.MERGE)
                 else:
                     raise ValueError(f"the in-memory store does not take {kind!r} in a transaction")
+
+
+def _candidates(rows: Mapping[Key, Any], query_filter: str, parameters: Mapping[str, Any]) -> list[Key]:
+    """The keys a filter can match, in key order: looked up when it names its partition and row keys
+    (`PartitionKey eq … and ( RowKey eq … or … )`, how links are read a page at a time), else all."""
+    pinned = re.fullmatch(r"\s*PartitionKey eq (@\w+)\s+and\s+\((.*)\)\s*", query_filter)
+    if pinned is not None:
+        tokens = re.fullmatch(r"RowKey eq @\w+(?:\s+or\s+RowKey eq @\w+)*", pinned.group(2).strip())
+        if tokens is not None:
+            partition = str(parameters[pinned.group(1)[1:]])
+            row_keys = {str(parameters[t[1:]]) for t in re.findall(r"@\w+", pinned.group(2))}
+            return sorted(k for k in ((partition, r) for r in row_keys) if k in rows)
+    return sorted(rows)
 
 
 class MemoryState(TableState):

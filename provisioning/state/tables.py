@@ -36,11 +36,20 @@ from provisioning.state.codecs import (
     table_key,
     utc_now_iso,
 )
-from provisioning.state.tablestore import BATCH_LIMIT, DEFAULT_RETRY, RetryPolicy, TableSet, TableStore
+from provisioning.state.tablestore import (
+    BATCH_LIMIT,
+    DEFAULT_RETRY,
+    RetryPolicy,
+    TableSet,
+    TableStore,
+    gather_all,
+)
 
 log = logging.getLogger(__name__)
 
 _READ_CONCURRENCY = 16
+# Table Storage takes at most 15 comparisons in one $filter: the partition and 14 row keys
+LINKS_PER_QUERY = 14
 TABLES = ("links", "state", "members", "audit", "cycles")
 LEASE_PARTITION, LEASE_ROW = "control", "lease"
 
@@ -96,14 +105,21 @@ class TableState(TableSet):
     async def get_links(
         self, source_ids: Iterable[str], *, object_type: ObjectType = ObjectType.USER
     ) -> dict[str, Link]:
+        """The links of these objects, read LINKS_PER_QUERY at a time (one GET each was 100 calls for
+        a page of 100 users, and on Azurite 0.7 s against 0.14 s), the queries in parallel."""
+        ids = sorted({_key(i) for i in source_ids})
         gate = asyncio.Semaphore(_READ_CONCURRENCY)
 
-        async def one(source_id: str) -> Link | None:
+        async def some(chunk: list[str]) -> list[Link]:
+            parameters = {"pk": object_type.value} | {f"r{n}": i for n, i in enumerate(chunk)}
+            rows = " or ".join(f"RowKey eq @r{n}" for n in range(len(chunk)))
             async with gate:
-                return await self.get_link(source_id, object_type=object_type)
+                query = self._t("links").query(f"PartitionKey eq @pk and ( {rows} )", parameters=parameters)
+                return [link_from_entity(entity) async for entity in query]
 
-        found = await asyncio.gather(*(one(i) for i in set(source_ids)))
-        return {link.source_id: link for link in found if link is not None}
+        chunks = [ids[start : start + LINKS_PER_QUERY] for start in range(0, len(ids), LINKS_PER_QUERY)]
+        found = await gather_all(some(chunk) for chunk in chunks)
+        return {link.source_id: link for links in found for link in links}
 
     async def list_links(self, *, object_type: ObjectType = ObjectType.USER) -> AsyncGenerator[Link, None]:
         query = self._t("links").query("PartitionKey eq @pk", parameters={"pk": object_type.value})
@@ -190,13 +206,18 @@ class TableState(TableSet):
     # members of assigned groups ------------------------------------------------------------------
 
     async def list_members(self, group_ids: Iterable[str]) -> dict[str, set[str]]:
-        result: dict[str, set[str]] = {}
-        for group_id in group_ids:
-            query = self._t("members").query(
-                "PartitionKey eq @pk", parameters={"pk": _key(group_id)}, select=["RowKey"]
-            )
-            result[group_id] = {e["RowKey"] async for e in query}
-        return result
+        """Each group's partition read in parallel (one after another, 10 groups of 1,000 held the
+        first GoTo request of an incremental cycle back by a second)."""
+        gate = asyncio.Semaphore(_READ_CONCURRENCY)
+
+        async def one(group_id: str) -> tuple[str, set[str]]:
+            async with gate:
+                query = self._t("members").query(
+                    "PartitionKey eq @pk", parameters={"pk": _key(group_id)}, select=["RowKey"]
+                )
+                return group_id, {e["RowKey"] async for e in query}
+
+        return dict(await gather_all(one(g) for g in dict.fromkeys(group_ids)))
 
     async def update_members(
         self, *, added: Mapping[str, Iterable[str]], removed: Mapping[str, Iterable[str]]
