@@ -65,6 +65,8 @@ from provisioning.model import Assignment, CycleStatus, DeltaPage, Link, ObjectT
 
 USERS_WATERMARK = "users"
 GROUPS_WATERMARK = "groups"
+PROGRESS_SECONDS = 2.0  # the running cycle row takes its progress at most this often
+
 log = logging.getLogger(__name__)
 BUSY = "another cycle or on-demand provisioning holds the lease"
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
@@ -217,7 +219,7 @@ class SyncEngine:
                     changes = last_per_user(page.items)
                     seen.update(i for i in changes if i in dirty)  # what the end needs: memory stays flat
                     held += await self._process(run, index, changes, dirty, pipeline)
-                if page.next_link and not run.dry_run:
+                if page.next_link and not run.dry_run and run.progress_due(PROGRESS_SECONDS):
                     cycle.operations_done = run.done()
                     await self.state.upsert_cycle(cycle)  # progress for GET /api/status
                 if page.delta_link:

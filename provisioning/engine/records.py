@@ -230,11 +230,18 @@ class Recorder:
         await self.state.upsert_links(upserts)
         for object_type, source_ids in deleted.items():
             await self.state.delete_links(source_ids, object_type=object_type)
+        if not failures and not succeeded:
+            return
+        if run.retry_ids is None:
+            run.retry_ids = set(await self.state.list_retries())
         if failures:
             existing = await self.state.list_retries()
             await self.state.upsert_retries(climb_retry_ladder(failures, existing, now=run.clock()))
-        if succeeded:
-            await self.state.clear_retries(succeeded)
+            run.retry_ids |= set(failures)
+        cleared = run.retry_ids.intersection(succeeded)
+        if cleared:
+            await self.state.delete_retries(cleared)
+            run.retry_ids -= cleared
 
     async def record_dry_run(
         self, run: CycleRun, operations: Sequence[Operation], *, note: str | None = None

@@ -48,6 +48,10 @@ class CycleRun:
     owners: LinkIndex | None = None  # the links by GoTo id, read on the run's first adoption
     links_stored: bool = True  # False: the state held no link when the run began (nothing to read)
     relinked: set[str] = field(default_factory=set)  # users whose GoTo account came, moved or went
+    # the retry list's ids, read once on the run's first outcome and kept current by its own writes
+    # (listing the list to clear it was one query per page of a cycle)
+    retry_ids: set[str] | None = None
+    progress_written: float | None = None  # when the cycle row last took the run's progress
 
     def __post_init__(self) -> None:
         self.result = CycleResult(self.cycle)
@@ -69,6 +73,15 @@ class CycleRun:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def progress_due(self, seconds: float) -> bool:
+        """True on the first page and then at most every `seconds` (the cycle row is status's
+        progress bar; written every page it was one Table call per 100 users)."""
+        now = time.monotonic()
+        if self.progress_written is not None and now - self.progress_written < seconds:
+            return False
+        self.progress_written = now
+        return True
 
     def failures(self) -> int:
         return self.counts.failures()

@@ -268,10 +268,14 @@ class TableState(TableSet):
         }
 
     async def clear_retries(self, source_ids: Iterable[str]) -> None:
+        """Take these objects off the retry list, whether they are on it or not."""
         existing = await self.list_retries()
-        ops: list[Any] = [
-            ("delete", {"PartitionKey": "retry", "RowKey": i}) for i in set(source_ids) if i in existing
-        ]
+        await self.delete_retries(i for i in source_ids if i in existing)
+
+    async def delete_retries(self, source_ids: Iterable[str]) -> None:
+        """Delete the retry rows of objects known to be on the list (one already gone costs the
+        transaction a row-by-row retry, nothing worse)."""
+        ops: list[Any] = [("delete", {"PartitionKey": "retry", "RowKey": _key(i)}) for i in set(source_ids)]
         await self._submit("state", ops)
 
     # control rows: quarantine, checkpoint, lease ----------------------------------------------------
