@@ -12,7 +12,8 @@ from typing import Literal
 from provisioning.engine.apply import Claims
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, NoLease
 from provisioning.engine.owners import LinkIndex
-from provisioning.engine.plan import HardDeleteAction, Operation
+from provisioning.engine.plan import HardDeleteAction
+from provisioning.engine.planned import PlannedOperations
 from provisioning.model import AuditRecord, Counts, CycleRecord, CycleStatus
 
 SkipKind = Literal["off", "quarantined", "busy"]
@@ -24,7 +25,8 @@ class CycleResult:
     """What a caller gets back: the cycle record, the plan, and the failures to report."""
 
     cycle: CycleRecord
-    planned: list[Operation] = field(default_factory=list)  # every operation, for dry runs and printing
+    # every operation, for dry runs and printing (spilled to a temporary file past the first 1,000)
+    planned: PlannedOperations = field(default_factory=PlannedOperations)
     failures: int = 0
     failed_records: list[AuditRecord] = field(default_factory=list)  # for the failed-objects digest
     skip: SkipKind | None = None  # why the cycle did not run, when it did not

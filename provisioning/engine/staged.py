@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from provisioning.engine.plan import Action, Operation
+from provisioning.engine.planned import PlannedOperations
 from provisioning.engine.records import Held, held_row, load_held, rejected_record, staged_record
 from provisioning.engine.run import CycleResult, CycleRun
 from provisioning.model import AuditStatus, CycleStatus
@@ -85,7 +86,7 @@ class StagedDeprovisions:
     async def _settle(self, run: CycleRun, *, approve: bool) -> None:
         engine = self.engine
         held = await load_held(self.state, STAGED)
-        run.result.planned = [h.operation for h in held]
+        run.result.planned = PlannedOperations(h.operation for h in held)
         if approve:
             todo = [h for h in held if not h.already_done()]
             for start in range(0, len(todo), STAGED_CHUNK):
