@@ -1,7 +1,8 @@
 """Each of httpx's timeouts, hit against a real loopback peer, raises the same httpx class through
 AsyncioTransport as through httpx's own transport (the throttle retries them as TimeoutException):
 connect (a listener whose backlog is full drops the SYN), read (a server that never answers), write
-(a server that never reads a large body), pool (the only connection is busy)."""
+(a server that never reads a large body), pool (the only connection is busy), and a TLS handshake
+never answered (a connect timeout, as httpcore counts the handshake as connecting)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,21 @@ async def test_pool_timeout(make: type[httpx.AsyncBaseTransport]) -> None:
             await client.get(f"http://127.0.0.1:{port}/")
         release.set()
         assert (await busy).text == "ok"
+
+
+@TRANSPORTS
+async def test_tls_handshake_timeout_is_a_connect_timeout(make: type[httpx.AsyncBaseTransport]) -> None:
+    """A peer that accepts TCP but never answers the ClientHello: the handshake counts as connecting."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # silent until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    timeout = httpx.Timeout(5.0, connect=0.2)
+    async with server, httpx.AsyncClient(transport=make(), timeout=timeout) as client:
+        started = time.monotonic()
+        with pytest.raises(httpx.ConnectTimeout):
+            await client.get(f"https://127.0.0.1:{port}/")
+        assert time.monotonic() - started < 2.0
