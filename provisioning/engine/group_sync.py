@@ -138,12 +138,6 @@ async def _user_links(state: StateStore, user_ids: set[str]) -> dict[str, Link]:
     return {link.source_id: link async for link in state.list_links() if link.source_id in user_ids}
 
 
-def _planned_creates(run: CycleRun) -> Sequence[str]:
+def _planned_creates(run: CycleRun) -> set[str]:
     """Users a dry run would create: their groups would change too."""
-    if not run.dry_run:
-        return ()
-    return [
-        op.source_id
-        for op in run.result.planned
-        if op.action is Action.CREATE and op.object_type is ObjectType.USER
-    ]
+    return run.result.planned.user_creates if run.dry_run else set()

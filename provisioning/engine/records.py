@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -251,5 +251,5 @@ class Recorder:
             run.counts.add(op.action.value, PLANNED)
             reason = f"dry run, nothing written: {op.reason}" + (f"; would be held: {note}" if note else "")
             outcome = Outcome(op, AuditStatus.SKIPPED, audit_action(op.action), op.target_id)
-            records.append(replace(audit_record(run.cycle, outcome), reason=reason))
+            records.append(audit_record(run.cycle, outcome, reason=reason))
         await self.state.add_audit_records(records)

@@ -36,6 +36,7 @@ def test_every_operation_comes_back_in_order_past_what_stays_in_memory() -> None
     assert plan[2_000] == every[2_000] and plan[-1] == every[-1] and plan[150:160] == every[150:160]
     assert list(plan) == every  # read twice: the file is read from its chunks again
     assert len(plan._head) == 100  # the rest is on disk, not held
+    assert plan.user_creates == {op.source_id for op in every}  # known without reading the plan back
     assert plan != every[:-1] and PlannedOperations() == []
 
 
