@@ -3,7 +3,8 @@ provisioning/target/transport.py, against a loopback HTTP/1.1 server in a child 
 client's CPU is counted: time.process_time of this process).
 
 Each run sends `--requests` SCIM-sized POSTs through one httpx.AsyncClient with `--concurrency` in
-flight; the server answers each after `--latency` seconds (the connections sit in the pool as they
+flight (the variants take turns, `--rounds` times, medians printed: the machine is shared); the
+server answers each after `--latency` seconds (the connections sit in the pool as they
 would against GoTo), with a 201 and a small JSON body, keeping the connection alive.
 """
 
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import functools
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -20,7 +22,7 @@ from collections.abc import Callable
 
 import httpx
 
-from provisioning.target.transport import AsyncioTransport
+from provisioning.target.transport import AsyncioTransport, goto_transport
 
 BODY = json.dumps(
     {
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.02, help="the server's delay per answer (s)")
     parser.add_argument("--pools", default="1,4", help="AsyncioTransport variants: pools, comma-separated")
     parser.add_argument("--max-connections", type=int, default=100, help="httpx.Limits.max_connections")
+    parser.add_argument("--rounds", type=int, default=3, help="variants run in turn this often; medians")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -110,14 +113,26 @@ def main(argv: list[str] | None = None) -> None:
         variants: list[tuple[str, Callable[[], httpx.AsyncBaseTransport | None]]] = [
             ("httpx default transport (anyio)", lambda: httpx.AsyncHTTPTransport(limits=limits))
         ]
-        for pools in (int(p) for p in args.pools.split(",")):
+        for pools in (int(p) for p in args.pools.split(",") if p):
             variants.append((f"AsyncioTransport, {pools} pools", functools.partial(_ours, limits, pools)))
-        print(
-            f"{args.requests} POSTs, {args.concurrency} in flight, server latency {args.latency * 1000:g} ms"
+        variants.append(
+            (
+                "goto_transport (as the app builds it)",
+                functools.partial(goto_transport, url, max_in_flight=args.concurrency),
+            )
         )
-        for name, transport in variants:
-            cpu_us, rate = asyncio.run(_measure(url, transport, args.requests, args.concurrency))
-            print(f"  {name:34s} {cpu_us:7.0f} µs CPU per request  {rate:7.0f} req/s")
+        print(
+            f"{args.requests} POSTs, {args.concurrency} in flight, server latency {args.latency * 1000:g} ms;"
+            f" median of {args.rounds} rounds, variants in turn"
+        )
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
+        for _ in range(args.rounds):
+            for name, transport in variants:
+                results[name].append(asyncio.run(_measure(url, transport, args.requests, args.concurrency)))
+        for name, figures in results.items():
+            cpu_us = statistics.median(cpu for cpu, _ in figures)
+            rate = statistics.median(rate for _, rate in figures)
+            print(f"  {name:38s} {cpu_us:7.0f} µs CPU per request  {rate:7.0f} req/s")
     finally:
         server.terminate()
         server.wait()
