@@ -52,6 +52,7 @@ from provisioning.engine.plan import Action, Candidate, Operation, plan_user
 from provisioning.engine.ports import NoProgress, Notify, Progress, Source, StateStore
 from provisioning.engine.quarantine import Quarantine
 from provisioning.engine.records import Held, Recorder, unmappable
+from provisioning.engine.rolling import RollingRecord
 from provisioning.engine.run import CycleResult, CycleRun, EngineOptions
 from provisioning.engine.scope import AssignmentIndex, decide_scope
 from provisioning.engine.staged import StagedDeprovisions
@@ -456,30 +457,51 @@ class SyncEngine:
         run.owners = run.owners or LinkIndex(self.state)
         users = [op for op in operations if op.object_type is ObjectType.USER]
         groups = [op for op in operations if op.object_type is ObjectType.GROUP]
+        rolling = RollingRecord(
+            lambda chunk: self.recorder.record(run, chunk, links, snapshots=snapshots),
+            seconds=self.options.record_within_seconds,
+        )
+
+        def done(outcome: Outcome) -> None:
+            self.progress.operation_done(outcome)
+            rolling.add(outcome)
+
         try:
             outcomes = await apply_operations(
                 users,
                 self.writer(run),
                 self.mapping,
                 concurrency=self.concurrency,
-                on_done=self.progress.operation_done,
+                on_done=done,
                 owners=run.owners,
                 claims=run.claims,
             )
             if groups:
-                outcomes += await self._apply_groups(run, groups, outcomes)
+                outcomes += await self._apply_groups(run, groups, outcomes, on_done=done)
         except Exception as stopped:
             finished = finished_outcomes(stopped)
+            try:
+                await rolling.settle()
+            except Exception as unrecorded:  # never hide what stopped the run
+                log.warning("could not record finished operations: %s", unrecorded)
+            finished = rolling.unrecorded(finished)
             if finished:
                 try:
                     await self.recorder.record(run, finished, links, snapshots=snapshots)
                 except Exception as unrecorded:  # never hide what stopped the run
                     log.warning("could not record %d finished operations: %s", len(finished), unrecorded)
             raise
-        return self.recorder.record(run, outcomes, links, refreshed=refreshed, snapshots=snapshots)
+        await rolling.settle()  # a chunk that could not be written fails the page, as its record would
+        rest = rolling.unrecorded(outcomes)
+        return self.recorder.record(run, rest, links, refreshed=refreshed, snapshots=snapshots)
 
     async def _apply_groups(
-        self, run: CycleRun, operations: Sequence[Operation], before: list[Outcome]
+        self,
+        run: CycleRun,
+        operations: Sequence[Operation],
+        before: list[Outcome],
+        *,
+        on_done: Callable[[Outcome], None],
     ) -> list[Outcome]:
         if self.group_target is None:
             raise ValueError("group operations need a group target")
@@ -489,7 +511,7 @@ class SyncEngine:
                 LeaseGuardedGroups(self.group_target, run.lease),
                 owners=self.state,
                 concurrency=self.concurrency,
-                on_done=self.progress.operation_done,
+                on_done=on_done,
             )
         except Exception as exc:  # the users applied before it are on record too
             raise with_finished(exc, [*before, *finished_outcomes(exc)]) from None

@@ -112,3 +112,4 @@ class EngineOptions:
     time_budget_seconds: float = 480.0
     hard_delete_action: HardDeleteAction = "disable"  # "delete" also deletes GoTo meeting history
     lease_ttl_seconds: float = LEASE_TTL_SECONDS  # tests shorten it; renewals come at a third of it
+    record_within_seconds: float = 2.0  # an outcome of a slow page waits at most this for its record
