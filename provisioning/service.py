@@ -41,6 +41,7 @@ from provisioning.target.licensed_target import LicensedUserTarget
 from provisioning.target.licenses import GoToLicenses, open_licenses
 from provisioning.target.scim import ScimClient
 from provisioning.target.throttle import RetryPolicy, Throttle
+from provisioning.target.transport import goto_transport
 from provisioning.target.user_target import ScimUserTarget
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,6 @@ async def _open_clients(
         http_client=graph_http,
         max_retries=GRAPH_MAX_RETRIES,
     )
-    from provisioning.target.transport import goto_transport
 
     goto_auth = await stack.enter_async_context(_goto_auth(settings, stack))
     goto_http = await stack.enter_async_context(

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
+    DecodeError,
     HttpResponseError,
     IncompleteReadError,
     ServiceRequestError,
@@ -173,6 +174,8 @@ def _classify(exc: BaseException, target: StorageTarget) -> tuple[str, str | Non
     """(what happened, what to check) for an error that ends a call."""
     status = exc.status_code if isinstance(exc, HttpResponseError) else None
     code = error_code(exc) or ""
+    if isinstance(exc, DecodeError):  # our own transaction reader (state/batch.py) could not read it
+        return "Table Storage's answer could not be read", None
     if _is_signing_error(exc):
         return (
             "the request could not be signed",

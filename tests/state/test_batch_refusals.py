@@ -289,5 +289,6 @@ async def test_a_malformed_answer_is_an_error_never_a_success(
         table = store.table("faketable")
         with pytest.raises(DecodeError, match=f"malformed: .*{re.escape(why)}"):
             await submit_transaction(table.client, [_row("a"), _row("b")])
-        with pytest.raises(StorageError, match=re.escape(why)):
+        with pytest.raises(StorageError, match=re.escape(why)) as raised:
             await table.submit([_row("a")[:2], _row("b")[:2]])
+        assert "answer could not be read" in str(raised.value)  # not "refused the request"
