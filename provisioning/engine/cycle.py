@@ -10,6 +10,7 @@ quarantine in quarantine.py, staged approvals in staged.py, the lease in lease.p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, aclosing
@@ -71,6 +72,10 @@ PROGRESS_SECONDS = 2.0  # the running cycle row takes its progress at most this 
 log = logging.getLogger(__name__)
 BUSY = "another cycle or on-demand provisioning holds the lease"
 DEPROVISIONS = (Action.DISABLE, Action.DELETE)
+
+
+async def _no_links() -> dict[str, Link]:
+    return {}
 
 
 class SyncEngine:
@@ -216,10 +221,17 @@ class SyncEngine:
                 cycle.pages += 1
                 cycle.objects_read += len(page.items)
                 if page.items:
-                    index = index or await scope_index(self.state, current, groups)
                     changes = last_per_user(page.items)
+                    prefetched: dict[str, Link] | None = None
+                    if index is None:  # the members and this page's links, read side by side
+                        read, prefetched = await asyncio.gather(
+                            scope_index(self.state, current, groups),
+                            self.state.get_links(changes) if run.links_stored else _no_links(),
+                        )
+                        index = read
                     seen.update(i for i in changes if i in dirty)  # what the end needs: memory stays flat
-                    held += await self._process(run, index, changes, dirty, pipeline)
+                    assert index is not None
+                    held += await self._process(run, index, changes, dirty, pipeline, links=prefetched)
                 if page.next_link and not run.dry_run and run.progress_due(PROGRESS_SECONDS):
                     cycle.operations_done = run.done()
                     await self.state.upsert_cycle(cycle)  # progress for GET /api/status
@@ -280,6 +292,8 @@ class SyncEngine:
         changes: Mapping[str, UserChange | None],
         dirty: set[str],
         pipeline: Pipeline,
+        *,
+        links: Mapping[str, Link] | None = None,
     ) -> list[Held]:
         """Plan a batch; start its creates and updates once the batch before is applied and
         recorded; hand back disables and deletes for the end."""
@@ -290,7 +304,10 @@ class SyncEngine:
         ]
         if not relevant:
             return []
-        links = await self.state.get_links(relevant) if run.links_stored else {}
+        if links is not None:  # read with the members (a superset of what is relevant)
+            links = {i: links[i] for i in relevant if i in links}
+        else:
+            links = await self.state.get_links(relevant) if run.links_stored else {}
         operations: list[Operation] = []
         held: list[Held] = []
         refreshed: list[Link] = []
