@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -84,24 +85,42 @@ class LinkOwners(Protocol):
 
 class Gate:
     """At most `limit()` holders at once; the limit is read again whenever a slot is wanted, so it
-    can follow the latency the target shows."""
+    can follow the latency the target shows. Waiters are served first come, first served, and a
+    release wakes only as many as there are free slots (a Condition's notify_all woke every one of
+    a page's 100 waiting operations on every answer)."""
 
     def __init__(self, limit: Callable[[], int]) -> None:
         self._limit = limit
         self._held = 0
-        self._changed = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self._held < max(1, self._limit()))
+        if self._waiters or self._held >= max(1, self._limit()):
+            granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(granted)
+            try:
+                await granted
+            except asyncio.CancelledError:
+                if granted.done() and not granted.cancelled():
+                    self._release()  # handed a slot while being cancelled: pass it on
+                else:
+                    self._waiters.remove(granted)
+                raise
+        else:
             self._held += 1
         try:
             yield
         finally:
-            async with self._changed:
-                self._held -= 1
-                self._changed.notify_all()
+            self._release()
+
+    def _release(self) -> None:
+        self._held -= 1
+        while self._waiters and self._held < max(1, self._limit()):
+            granted = self._waiters.popleft()
+            if not granted.done():
+                self._held += 1  # the slot goes to the waiter itself: nobody can take it between
+                granted.set_result(None)
 
 
 class Claims:

@@ -342,7 +342,16 @@ class SyncEngine:
             run.result.planned.extend(operations)
             await self.recorder.record_dry_run(run, operations)
             return held
-        await pipeline.then(self.send(run, operations, links, refreshed=refreshed, snapshots=snapshots))
+        await pipeline.then(
+            self.send(
+                run,
+                operations,
+                links,
+                refreshed=refreshed,
+                snapshots=snapshots,
+                after=pipeline.recorded_before,
+            )
+        )
         return held
 
     async def _groups(
@@ -466,18 +475,24 @@ class SyncEngine:
         *,
         refreshed: Sequence[Link] = (),
         snapshots: Mapping[str, dict[str, Any] | None] | None = None,
+        after: Callable[[], Awaitable[None]] | None = None,
     ) -> Coroutine[Any, Any, None]:
         """Apply under the run's lease and hand back the recording of the outcomes, so a pipeline
-        may start the next page while this one is written down. Work that was in flight when
-        something stopped the rest (a 401, a lost lease) is recorded before the error is raised."""
+        may start the next page while this one is written down; outcomes of a slow page go on record
+        as they come, once what `after` waits for (the pages before) is on record. Work that was in
+        flight when something stopped the rest (a 401, a lost lease) is recorded before the error is
+        raised."""
         run.lease.check()
         run.owners = run.owners or LinkIndex(self.state)
         users = [op for op in operations if op.object_type is ObjectType.USER]
         groups = [op for op in operations if op.object_type is ObjectType.GROUP]
-        rolling = RollingRecord(
-            lambda chunk: self.recorder.record(run, chunk, links, snapshots=snapshots),
-            seconds=self.options.record_within_seconds,
-        )
+
+        async def record_early(chunk: Sequence[Outcome]) -> None:
+            if after is not None:  # the pages before first (`after`: what they wait for)
+                await after()
+            await self.recorder.record(run, chunk, links, snapshots=snapshots)
+
+        rolling = RollingRecord(record_early, seconds=self.options.record_within_seconds)
 
         def done(outcome: Outcome) -> None:
             self.progress.operation_done(outcome)

@@ -63,6 +63,15 @@ class Pipeline:
 
         self._recording = asyncio.ensure_future(in_order())
 
+    async def recorded_before(self) -> None:
+        """Wait until the pages recorded before now are on record (their failure is raised by
+        `drain`): a page's early records must not overtake the page before (the same user can be in
+        both, and its link must end with the later values)."""
+        recording = self._recording
+        if recording is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(recording)
+
     async def drain(self) -> None:
         """Everything applied and recorded; a failure (a 401, a lost lease, storage) is raised here."""
         await self._applied()
