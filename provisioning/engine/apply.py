@@ -123,6 +123,27 @@ class Gate:
                 granted.set_result(None)
 
 
+class Flight:
+    """A run's operations in flight across its pages: one Gate for all of them (a page may start
+    while the one before finishes), and one operation per Entra object at a time (a user can be
+    on two pages of one delta read; the later waits for the earlier)."""
+
+    def __init__(self, limit: Callable[[], int]) -> None:
+        self.gate = Gate(limit)
+        self._objects: dict[str, asyncio.Event] = {}
+
+    @asynccontextmanager
+    async def object(self, source_id: str) -> AsyncIterator[None]:
+        while (busy := self._objects.get(source_id)) is not None:
+            await busy.wait()
+        done = self._objects[source_id] = asyncio.Event()
+        try:
+            yield
+        finally:
+            del self._objects[source_id]
+            done.set()
+
+
 class Claims:
     """The GoTo accounts the operations of one run hold: those they are linked to, and those they
     created or adopted. Shared by the concurrent operations of `apply_operations`, so two Entra
@@ -234,6 +255,8 @@ async def apply_operations(
     on_done: Callable[[Outcome], None] | None = None,
     owners: LinkOwners | None = None,
     claims: Claims | None = None,
+    flight: Flight | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> list[Outcome]:
     """Run operations with at most `concurrency` in flight (a number, or asked again before each
     start: the target's rate x measured latency); one object's failure never blocks others.
@@ -243,9 +266,22 @@ async def apply_operations(
     adopting one GoTo account. An exception (bad credentials, a bug) stops new operations from
     starting, waits for those in flight, and is re-raised carrying every finished Outcome
     (`finished_outcomes(exc)`, input order).
+
+    `flight` (a run's, shared by its pages) replaces the gate of this call; `on_started` is called
+    once every operation has its slot (or was stopped): the caller may then start the next page.
     """
     operations = list(operations)
-    gate = Gate(concurrency if callable(concurrency) else (lambda: concurrency))
+    if flight is None:
+        flight = Flight(concurrency if callable(concurrency) else (lambda: concurrency))
+    waiting = [len(operations)]
+
+    def started() -> None:
+        waiting[0] -= 1
+        if waiting[0] == 0 and on_started is not None:
+            on_started()
+
+    if not operations and on_started is not None:
+        on_started()
     stopped: list[BaseException] = []
     if claims is None:
         claims = Claims(operations)
@@ -253,7 +289,8 @@ async def apply_operations(
         claims.hold(operations)
 
     async def run(op: Operation) -> Outcome | None:
-        async with gate.slot():
+        async with flight.object(op.source_id), flight.gate.slot():
+            started()
             if stopped:
                 return None
             try:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provisioning.engine.apply import (
+    Flight,
     Outcome,
     UserTarget,
     apply_operations,
@@ -342,6 +343,7 @@ class SyncEngine:
             run.result.planned.extend(operations)
             await self.recorder.record_dry_run(run, operations)
             return held
+        started = asyncio.Event()  # the next page may start once each of these operations has
         await pipeline.then(
             self.send(
                 run,
@@ -349,8 +351,10 @@ class SyncEngine:
                 links,
                 refreshed=refreshed,
                 snapshots=snapshots,
-                after=pipeline.recorded_before,
-            )
+                after=pipeline.recorded_before(),
+                on_started=started.set,
+            ),
+            started=started,
         )
         return held
 
@@ -476,6 +480,7 @@ class SyncEngine:
         refreshed: Sequence[Link] = (),
         snapshots: Mapping[str, dict[str, Any] | None] | None = None,
         after: Callable[[], Awaitable[None]] | None = None,
+        on_started: Callable[[], None] | None = None,
     ) -> Coroutine[Any, Any, None]:
         """Apply under the run's lease and hand back the recording of the outcomes, so a pipeline
         may start the next page while this one is written down; outcomes of a slow page go on record
@@ -499,6 +504,7 @@ class SyncEngine:
             rolling.add(outcome)
 
         try:
+            run.flight = run.flight or Flight(self._concurrency)
             outcomes = await apply_operations(
                 users,
                 self.writer(run),
@@ -507,6 +513,8 @@ class SyncEngine:
                 on_done=done,
                 owners=run.owners,
                 claims=run.claims,
+                flight=run.flight,
+                on_started=on_started if not groups else None,
             )
             if groups:
                 outcomes += await self._apply_groups(run, groups, outcomes, on_done=done)
@@ -547,6 +555,9 @@ class SyncEngine:
             )
         except Exception as exc:  # the users applied before it are on record too
             raise with_finished(exc, [*before, *finished_outcomes(exc)]) from None
+
+    def _concurrency(self) -> int:
+        return self.concurrency() if callable(self.concurrency) else self.concurrency
 
     def lease(
         self, holder: str, *, busy_message: str, wait: float = 0.0, on_wait: Waiting | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from provisioning.engine.apply import Claims
+from provisioning.engine.apply import Claims, Flight
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, NoLease
 from provisioning.engine.owners import LinkIndex
 from provisioning.engine.plan import HardDeleteAction
@@ -53,6 +53,7 @@ class CycleRun:
     # the retry list's ids, read once on the run's first outcome and kept current by its own writes
     # (listing the list to clear it was one query per page of a cycle)
     retry_ids: set[str] | None = None
+    flight: Flight | None = None  # the run's operations in flight, across its pages (the first send)
     progress_written: float | None = None  # when the cycle row last took the run's progress
 
     def __post_init__(self) -> None:

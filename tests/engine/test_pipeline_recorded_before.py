@@ -4,7 +4,7 @@ its link must end with the later page's values); a failure there is left for `dr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -24,15 +24,15 @@ async def test_recorded_before_waits_for_the_page_before_and_never_raises() -> N
 
         return record()
 
-    async def second(pipeline: Pipeline) -> Recording:
-        await pipeline.recorded_before()
+    async def second(after: Callable[[], Awaitable[None]]) -> Recording:
+        await after()
         events.append("second's early records")
         return await page("second", 0)
 
     async with Pipeline() as pipeline:
         await pipeline.then(page("first", 0.05))
-        work: Coroutine[Any, Any, Recording] = second(pipeline)
-        await pipeline.then(work)  # the first page applied: its recording runs now
+        work: Coroutine[Any, Any, Recording] = second(pipeline.recorded_before())
+        await pipeline.then(work)
         await pipeline.drain()
     assert events == ["first recorded", "second's early records", "second recorded"]
 
@@ -40,6 +40,6 @@ async def test_recorded_before_waits_for_the_page_before_and_never_raises() -> N
     with pytest.raises(OSError, match="first: storage blinked"):
         async with Pipeline() as pipeline:
             await pipeline.then(page("first", 0.01, fail=True))
-            await pipeline.then(second(pipeline))
+            await pipeline.then(second(pipeline.recorded_before()))
             await pipeline.drain()
     assert events[:2] == ["first recorded", "second's early records"]
