@@ -2,6 +2,10 @@
 
 Pacing: aiolimiter's leaky bucket with a small capacity (`burst`), so a steady stream approaches
 the rate without exceeding it and never bursts into the peer's 429s (GoTo: 10 requests/s per API).
+At a high rate the capacity is BURST_SECONDS' worth of requests and the bucket drains that much
+slower: a request the event loop wakes a little late no longer loses its slot for good (with a
+capacity of 1 at 200 req/s, 2 ms of lateness per wake cost a quarter of the rate), and any window
+of t seconds still holds at most rate x t + 1 requests, as with a capacity of 1.
 Retrying (tenacity): 429, 500/502/503/504, timeouts and dropped connections; waits are jittered
 exponential backoff, or the peer's Retry-After (seconds or HTTP date) when it sends one, never more
 than `max_delay`. Each attempt takes its own token from the bucket. 4xx other than 429 are final.
@@ -46,6 +50,7 @@ RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
 )
 
 Sleep = Callable[[float], Awaitable[None]]
+BURST_SECONDS = 0.02  # the bucket's capacity in seconds of the rate (1 request below 100 req/s)
 INITIAL_IN_FLIGHT = 4  # before the first answer: no latency measured yet
 IN_FLIGHT_HEADROOM = 1.5  # latency varies; a little more in flight keeps the bucket busy
 LATENCY_WEIGHT = 0.2  # the moving average follows a change within about ten answers
@@ -113,21 +118,27 @@ class Throttle:
         self,
         *,
         rate_per_second: float = 10.0,
-        burst: int = 1,
+        burst: int | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
+        if burst is None:
+            burst = max(1, math.floor(rate_per_second * BURST_SECONDS))
         if burst < 1:
             raise ValueError("burst must be at least 1")
         self.rate_per_second = rate_per_second
         self.burst = burst
+        # drained at the rate less what the capacity adds: burst + drain x t <= rate x t + 1 for t >= 1 s
+        drain = rate_per_second - (burst - 1)
+        if drain <= 0:
+            raise ValueError("burst must be below rate_per_second + 1")
         self.retry = retry or RetryPolicy()
         self.stats = CallStats()
         self._sleep = sleep
-        # capacity `burst`, drained at `rate_per_second`: at most burst + rate*t requests in any t seconds
-        self.limiter = AsyncLimiter(burst, burst / rate_per_second)
+        # capacity `burst`, drained at `drain` per second
+        self.limiter = AsyncLimiter(burst, burst / drain)
         self.latency: float | None = None  # seconds per answer, a moving average of what GoTo took
 
     def in_flight(self, cap: int) -> int:
