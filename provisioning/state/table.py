@@ -227,16 +227,24 @@ class Table:
         gate: asyncio.Semaphore | None = None,
     ) -> None:
         """Upserts and deletes as transactions (one partition, ≤ 100 each), each retried as a whole;
-        a transaction refused because a row to delete is already gone is done one by one."""
+        a transaction refused because a row to delete is already gone is done one by one. Up to
+        `concurrency` partitions are written at once, each partition's transactions in order."""
         if not operations:
             return
         limit = gate or asyncio.Semaphore(concurrency)
+        chains: dict[str, list[list[Operation]]] = {}
+        for batch in partition_batches(operations):
+            chains.setdefault(str(batch[0][1]["PartitionKey"]), []).append(batch)
 
-        async def send(batch: list[Operation]) -> None:
+        async def one(batch: list[Operation]) -> None:
             async with limit:
                 await self._store.run(f"transaction on {self.name}", lambda _: self._transaction(batch))
 
-        await gather_all(send(batch) for batch in partition_batches(operations))
+        async def send(batches: list[list[Operation]]) -> None:
+            for batch in batches:
+                await one(batch)
+
+        await gather_all(send(batches) for batches in chains.values())
 
     async def _transaction(self, batch: list[Operation]) -> None:
         ops = [_normal(op) for op in batch]
