@@ -9,7 +9,7 @@ quiet cycle reads the group links (one query) and sends nothing to GoTo.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,8 +83,7 @@ async def plan_groups(
     if not touched:
         return work
     member_ids = {u for g in touched if g in wanted for u in index.members.get(g, ())}
-    accounts = await _user_links(state, member_ids)
-    goto_ids = {u: link.target_id for u, link in accounts.items()}
+    goto_ids = await _user_accounts(state, member_ids, known=run.user_accounts)
     if run.dry_run:
         goto_ids.update({u: f"{NEW_ACCOUNT}{u}" for u in _planned_creates(run) if u in member_ids})
     fields = [name for name in policy.select if name not in ("id", "members")]
@@ -129,13 +128,20 @@ async def plan_groups(
 POINT_READS = 200  # above this many members, one scan of the user links costs fewer Table calls
 
 
-async def _user_links(state: StateStore, user_ids: set[str]) -> dict[str, Link]:
-    """The members' links: point reads for a few, one paged scan (1,000 rows a call) for many."""
-    if not user_ids:
-        return {}
-    if len(user_ids) <= POINT_READS:
-        return await state.get_links(user_ids)
-    return {link.source_id: link async for link in state.list_links() if link.source_id in user_ids}
+async def _user_accounts(
+    state: StateStore, user_ids: set[str], *, known: Mapping[str, str]
+) -> dict[str, str]:
+    """The members' GoTo accounts: those this run linked from memory (an initial cycle reads none),
+    the rest by point reads for a few, one paged scan (1,000 rows a call) for many."""
+    accounts = {u: known[u] for u in user_ids if u in known}
+    rest = user_ids - accounts.keys()
+    if not rest:
+        return accounts
+    if len(rest) <= POINT_READS:
+        links = await state.get_links(rest)
+    else:
+        links = {link.source_id: link async for link in state.list_links() if link.source_id in rest}
+    return accounts | {u: link.target_id for u, link in links.items()}
 
 
 def _planned_creates(run: CycleRun) -> set[str]:

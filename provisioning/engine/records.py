@@ -230,6 +230,11 @@ class Recorder:
         await self.state.upsert_links(upserts)
         for object_type, source_ids in deleted.items():
             await self.state.delete_links(source_ids, object_type=object_type)
+        for link in upserts:  # what the group phase would otherwise read back
+            if link.object_type is ObjectType.USER:
+                run.user_accounts[link.source_id] = link.target_id
+        for source_id in deleted.get(ObjectType.USER, ()):
+            run.user_accounts.pop(source_id, None)
         if not failures and not succeeded:
             return
         if run.retry_ids is None:

@@ -53,6 +53,8 @@ class CycleRun:
     # the retry list's ids, read once on the run's first outcome and kept current by its own writes
     # (listing the list to clear it was one query per page of a cycle)
     retry_ids: set[str] | None = None
+    # the GoTo account of every user link this run wrote (the group phase needs no read for these)
+    user_accounts: dict[str, str] = field(default_factory=dict)
     flight: Flight | None = None  # the run's operations in flight, across its pages (the first send)
     progress_written: float | None = None  # when the cycle row last took the run's progress
 
