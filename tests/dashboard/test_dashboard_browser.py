@@ -69,7 +69,7 @@ def test_the_admin_tasks_in_a_browser(
     with serving(world, functions=functions.values(), overrides=FAST) as host:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page = context.new_page()
-        page.set_default_timeout(10000)
+        page.set_default_timeout(30000)  # a loaded CI machine (2 cores, two test workers) is slow
         problems = _watch(page)
         page.goto(host.page_url())  # opened with the key, as the Functions host takes it
         _loaded(page)
