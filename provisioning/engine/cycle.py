@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager, aclosing
 from datetime import UTC, datetime
 from typing import Any
 
+from provisioning.aio import gather_all
 from provisioning.engine.apply import (
     Flight,
     Outcome,
@@ -182,26 +183,22 @@ class SyncEngine:
 
     async def _run(self, run: CycleRun, users_link: str | None) -> None:
         cycle = run.cycle
-        # a first cycle on empty state has no link to read: one call instead of one per user
-        if users_link is None:
-            async with aclosing(self.state.list_links()) as links:
-                run.links_stored = await anext(links, None) is not None
-        previous = await self.state.list_assignments()
-        current = [
-            a for a in await self.source.list_assignments(self.sp_id) if a.principal_type in ("User", "Group")
-        ]
-        groups_link = await self.state.get_watermark(GROUPS_WATERMARK)
-        select = self.groups.select if self.groups is not None else ("displayName", "members")
-        groups = await read_groups(
-            self.source, self.state, previous, current, link=groups_link, select=select
-        )
-        await self.read_roles()
-        dirty = assignment_dirty(previous, current) | groups.dirty
-        due = await self.state.due_retries(now=self.clock())
-        dirty |= due - {a.principal_id for a in current if a.principal_type == "Group"}
-        checkpoint, held = await load_checkpoint(self.state)
         fingerprint = cycle_fingerprint(self.mapping, self.licenses.by_role if self.licenses else None)
-        new_mapping = await mapping_changed(self.state, fingerprint)  # read once; the lease is ours
+        # What the cycle starts from, read side by side (one after another, a dozen Table and Graph
+        # round trips held the first GoTo request back); none of these reads writes anything.
+        previous, assigned, groups_link, due, (checkpoint, held), new_mapping, *_ = await gather_all(
+            (
+                self.state.list_assignments(),
+                self.source.list_assignments(self.sp_id),
+                self.state.get_watermark(GROUPS_WATERMARK),
+                self.state.due_retries(now=self.clock()),
+                load_checkpoint(self.state),
+                mapping_changed(self.state, fingerprint),  # read once; the lease is ours
+                self._links_stored(run, users_link),
+                self.read_roles(),
+            )
+        )
+        current = [a for a in assigned if a.principal_type in ("User", "Group")]
         remapped = new_mapping and users_link is not None
         resume = str(checkpoint["UsersLink"]) if checkpoint else None
         if remapped:  # every user is read again; the plan writes only values the new mapping changes
@@ -209,7 +206,15 @@ class SyncEngine:
             if checkpoint and checkpoint.get("Mapping") != fingerprint:
                 resume, held = None, []  # that read was made for the old mapping
         read_from = None if remapped else users_link
-        pages, first = await open_users_delta(self.source, run, resume, read_from, select=self.select)
+        select = self.groups.select if self.groups is not None else ("displayName", "members")
+        groups, (pages, first) = await gather_all(
+            (
+                read_groups(self.source, self.state, previous, current, link=groups_link, select=select),
+                open_users_delta(self.source, run, resume, read_from, select=self.select),
+            )
+        )
+        dirty = assignment_dirty(previous, current) | groups.dirty
+        dirty |= due - {a.principal_id for a in current if a.principal_type == "Group"}
 
         index: AssignmentIndex | None = None
         seen: set[str] = set()
@@ -285,6 +290,12 @@ class SyncEngine:
         if checkpoint:
             await clear_checkpoint(self.state)
         cycle.status = run.finished()
+
+    async def _links_stored(self, run: CycleRun, users_link: str | None) -> None:
+        """A first cycle on empty state has no link to read: one call instead of one per user."""
+        if users_link is None:
+            async with aclosing(self.state.list_links()) as links:
+                run.links_stored = await anext(links, None) is not None
 
     async def _process(
         self,
