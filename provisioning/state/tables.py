@@ -27,6 +27,7 @@ from provisioning.model import (
     ObjectType,
     RetryRow,
 )
+from provisioning.state import members as members_layout
 from provisioning.state.audit_log import AuditLog
 from provisioning.state.codecs import (
     audit_from_entity,
@@ -210,34 +211,53 @@ class TableState(TableSet):
 
     async def list_members(self, group_ids: Iterable[str]) -> dict[str, set[str]]:
         """Each group's partition read in parallel (one after another, 10 groups of 1,000 held the
-        first GoTo request of an incremental cycle back by a second)."""
+        first GoTo request of an incremental cycle back by a second): its few packed bucket rows,
+        and the row-per-member rows of a group not yet rewritten (state/members.py)."""
         gate = asyncio.Semaphore(_READ_CONCURRENCY)
 
         async def one(group_id: str) -> tuple[str, set[str]]:
             async with gate:
-                query = self._t("members").query(
-                    "PartitionKey eq @pk", parameters={"pk": _key(group_id)}, select=["RowKey"]
-                )
-                return group_id, {e["RowKey"] async for e in query}
+                return group_id, (await self._member_rows(group_id)).members()
 
         return dict(await gather_all(one(g) for g in dict.fromkeys(group_ids)))
 
     async def update_members(
         self, *, added: Mapping[str, Iterable[str]], removed: Mapping[str, Iterable[str]]
     ) -> None:
-        ops: list[Any] = []
-        for group_id, users in added.items():
-            ops.extend(("upsert", {"PartitionKey": _key(group_id), "RowKey": _key(u)}) for u in users)
-        await self._submit("members", ops)
-        gone: list[Any] = []
-        for group_id, users in removed.items():
-            gone.extend(("delete", {"PartitionKey": _key(group_id), "RowKey": _key(u)}) for u in set(users))
-        await self._submit("members", gone)  # a member already gone is fine
+        """Read-modify-write of the buckets that change, groups in parallel; each group's bucket rows
+        in one transaction where they fit, then the deletes of its legacy rows."""
+        gate = asyncio.Semaphore(_WRITE_CONCURRENCY)
+
+        async def one(group_id: str) -> None:
+            adds = {_key(u) for u in added.get(group_id, ())}
+            gone = {_key(u) for u in removed.get(group_id, ())}
+            if not adds and not gone:
+                return
+            async with gate:
+                partition = _key(group_id)
+                plan = members_layout.plan_write(partition, await self._member_rows(group_id), adds, gone)
+                for batch in [*plan.buckets, *plan.legacy]:  # in order: see state/members.py
+                    await self._t("members").submit(batch)
+
+        await gather_all(one(g) for g in dict.fromkeys([*added, *removed]))
 
     async def drop_members(self, group_id: str) -> None:
-        members = await self.list_members([group_id])
-        ops: list[Any] = [("delete", {"PartitionKey": group_id, "RowKey": u}) for u in members[group_id]]
-        await self._submit("members", ops)
+        """Legacy rows first: were the packed rows deleted first, a crash between would leave the
+        legacy rows of their buckets to be read again."""
+        partition = _key(group_id)
+        ops: list[Any] = [
+            ("delete", {"PartitionKey": partition, "RowKey": key})
+            for key in (await self._member_rows(group_id, keys_only=True)).row_keys()
+        ]
+        await self._t("members").submit(ops)  # one partition: its transactions in this order
+
+    async def _member_rows(self, group_id: str, *, keys_only: bool = False) -> members_layout.GroupRows:
+        query = self._t("members").query(
+            "PartitionKey eq @pk",
+            parameters={"pk": _key(group_id)},
+            select=["RowKey"] if keys_only else None,
+        )
+        return members_layout.GroupRows.of([e async for e in query])
 
     # retry list: objects whose last attempt failed, re-tried in later cycles -----------------------
 

@@ -32,7 +32,8 @@ async def test_partitions_in_parallel_each_in_order(
 
         monkeypatch.setattr(table, "_transaction", transaction)
         added: dict[str, Any] = {f"g{g}": [f"u{i:04d}" for i in range(250)] for g in range(4)}
-        await state.update_members(added=added, removed={})
+        rows = [{"PartitionKey": g, "RowKey": u} for g, users in added.items() for u in users]
+        await state._submit("members", [("upsert", row) for row in rows])  # row-per-member rows
         assert most[0] == 4  # four partitions at once
         for g in range(4):  # and each partition's three transactions in order
             starts = [row for partition, row in order if partition == f"g{g}"]
