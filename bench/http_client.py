@@ -83,16 +83,11 @@ async def _measure(
     return cpu / requests * 1e6, requests / wall
 
 
-def _ours(limits: httpx.Limits, pools: int) -> httpx.AsyncBaseTransport:
-    return AsyncioTransport(limits=limits, pools=pools)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.http_client", description=__doc__)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.02, help="the server's delay per answer (s)")
-    parser.add_argument("--pools", default="1,4", help="AsyncioTransport variants: pools, comma-separated")
     parser.add_argument("--max-connections", type=int, default=100, help="httpx.Limits.max_connections")
     parser.add_argument("--rounds", type=int, default=3, help="variants run in turn this often; medians")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -111,16 +106,13 @@ def main(argv: list[str] | None = None) -> None:
         url = f"http://127.0.0.1:{int(server.stdout.readline())}/scim/"
         limits = httpx.Limits(max_connections=args.max_connections, max_keepalive_connections=20)
         variants: list[tuple[str, Callable[[], httpx.AsyncBaseTransport | None]]] = [
-            ("httpx default transport (anyio)", lambda: httpx.AsyncHTTPTransport(limits=limits))
-        ]
-        for pools in (int(p) for p in args.pools.split(",") if p):
-            variants.append((f"AsyncioTransport, {pools} pools", functools.partial(_ours, limits, pools)))
-        variants.append(
+            ("httpx default transport (anyio)", lambda: httpx.AsyncHTTPTransport(limits=limits)),
+            ("AsyncioTransport", lambda: AsyncioTransport(limits=limits)),
             (
                 "goto_transport (as the app builds it)",
                 functools.partial(goto_transport, url, max_in_flight=args.concurrency),
-            )
-        )
+            ),
+        ]
         print(
             f"{args.requests} POSTs, {args.concurrency} in flight, server latency {args.latency * 1000:g} ms;"
             f" median of {args.rounds} rounds, variants in turn"

@@ -1,36 +1,42 @@
-"""An httpx transport for GoTo whose network layer is plain asyncio, for the CPU it saves per request.
+"""An httpx transport for GoTo on plain asyncio, for the CPU it saves per request.
 
-httpx's default transport goes through httpcore's anyio backend. Its pool asks every pooled connection
-`has_expired()` each time a request is added or removed, and anyio answers the `is_readable` part of
-that with a `poll` syscall, a `getpeername` and a fresh dict of attribute lambdas: half of the
-product's CPU per created user in the issue-15 profile. Here the network stream is an asyncio
-protocol that already knows whether the peer sent bytes or closed (the event loop told it), so
-`is_readable` is an attribute read. The connection pool, HTTP/1.1 and TLS settings stay httpcore's
-and httpx's; only the bytes move differently.
+httpx's default transport goes through httpcore's anyio backend, httpcore's pool and h11. The first
+cost half of the product's CPU per created user in the issue-15 profile (a `poll` syscall and more
+for every pooled connection's `is_readable`, on every request added or removed); httpcore's pool,
+its anyio locks and h11's per-event objects then cost more than the rest of a GoTo request. Here the
+network stream is an asyncio protocol that already knows whether the peer sent bytes or closed (the
+event loop told it), HTTP/1.1 is provisioning.target.http11 (h11's rules and messages, without its
+event objects), and the pool is httpcore's rules without its rescans: httpx.Limits as httpcore reads
+them (max_keepalive_connections capped by max_connections), keep-alive expiry, a connection the
+peer closed or wrote to while idle is closed before reuse, requests wait for a connection first
+come first served (PoolTimeout after the pool timeout), connect retries with httpcore's backoff, and
+a request whose body the peer stopped taking still reads an early answer.
 
-The stream raises httpcore's exceptions where the anyio backend raises them (connect: ConnectError /
-ConnectTimeout; TLS handshake: the same; read: ReadError / ReadTimeout; write: WriteError /
-WriteTimeout), and the transport maps them to httpx's as httpx's own transport does, so the retry code
-in throttle.py sees the same classes.
-
-Several small pools instead of one (`pools`): httpcore's pool also rescans all its connections once
-per idle connection on each of those events (quadratic in the pool's size), so requests are spread
-over pools of a few connections each, to the least busy one.
+Exceptions are httpx's, raised where httpx's own transport raises them (connect: ConnectError /
+ConnectTimeout, the TLS handshake counting as connecting; read: ReadError / ReadTimeout; write:
+WriteError / WriteTimeout; a peer closing early or sending what is not HTTP: RemoteProtocolError; a
+request that is not valid HTTP/1.1: LocalProtocolError), so the retry code in throttle.py sees the
+same classes. No proxy (goto_transport keeps httpx's transport then) and no HTTP/2, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-import math
+import itertools
 import socket
 import ssl
+import sys
+import time
 import urllib.request
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import httpcore
 import httpx
+
+from provisioning.target import http11
 
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
@@ -110,10 +116,14 @@ class _Connection(asyncio.Protocol):
         else:
             data = bytes(self.buffer[:max_bytes])
             del self.buffer[:max_bytes]
+        self.resume_if_drained()
+        return data
+
+    def resume_if_drained(self) -> None:
+        """Read the socket again once the reader took the buffer down to the low-water mark."""
         if self._reading_paused and len(self.buffer) <= READ_LOW_WATER and self.transport is not None:
             self._reading_paused = False
             self.transport.resume_reading()
-        return data
 
     async def wait_writable(self) -> None:
         """Returns once the transport's write buffer is below its high-water mark, or the connection
@@ -263,7 +273,8 @@ def _apply_socket_options(transport: asyncio.BaseTransport, options: Iterable[So
 
 
 # httpcore's exceptions as httpx's own transport maps them (httpx/_transports/default.py); the most
-# specific class wins, found by walking the raised class's MRO.
+# specific class wins, found by walking the raised class's MRO. Only connecting goes through
+# httpcore's classes now (AsyncioBackend, AsyncioStream.start_tls).
 _HTTPX_EXCEPTIONS: dict[type[Exception], type[httpx.TransportError]] = {
     httpcore.ConnectTimeout: httpx.ConnectTimeout,
     httpcore.ReadTimeout: httpx.ReadTimeout,
@@ -294,34 +305,161 @@ def _httpx_exceptions() -> Iterator[None]:
         raise
 
 
-class _ResponseStream(httpx.AsyncByteStream):
-    """httpcore's response body for httpx: its errors mapped, and the pool's busy count released once
-    httpx closes it (read to the end, or given up)."""
+def _expire(waiter: asyncio.Future[Any], error: type[httpx.TimeoutException], seconds: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(error(f"timed out after {seconds:g} s"))
 
-    def __init__(self, stream: AsyncIterable[bytes], release: Callable[[], None]) -> None:
-        self._stream = stream
-        self._release = release
+
+async def _wait(
+    waiter: asyncio.Future[Any], seconds: float | None, error: type[httpx.TimeoutException]
+) -> Any:
+    """`await waiter`, failed with `error` after `seconds` (a timer handle: cheaper than
+    asyncio.timeout's context on every read)."""
+    if seconds is None:
+        return await waiter
+    handle = asyncio.get_running_loop().call_later(seconds, _expire, waiter, error, seconds)
+    try:
+        return await waiter
+    finally:
+        handle.cancel()
+
+
+Origin = tuple[bytes, bytes, int]  # scheme, host, port
+_DEFAULT_PORTS = {b"http": 80, b"https": 443, b"ws": 80, b"wss": 443}
+_NEW, _ACTIVE, _IDLE, _CLOSED = "new", "active", "idle", "closed"
+_BACKOFF_FACTOR = 0.5  # httpcore's connect retries wait 0 s, 0.5 s, 1 s, 2 s, ...
+
+
+class _Http11Connection:
+    """One connection of the pool: one origin, one request at a time (httpcore's states: NEW until
+    connected and used, ACTIVE while a request is on it, IDLE when kept alive, CLOSED)."""
+
+    __slots__ = ("expire_at", "origin", "protocol", "state", "stream")
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self.protocol: _Connection | None = None
+        self.stream: AsyncioStream | None = None
+        self.state = _NEW
+        self.expire_at: float | None = None
+
+    def expired(self, now: float) -> bool:
+        """An idle connection past its keep-alive, or one the peer closed or wrote to meanwhile."""
+        if self.expire_at is not None and now > self.expire_at:
+            return True
+        protocol = self.protocol
+        return protocol is not None and (bool(protocol.buffer) or protocol.eof)
+
+    def close(self) -> None:
+        self.state = _CLOSED
+        protocol = self.protocol
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.close()
+
+
+class _Body(httpx.AsyncByteStream):
+    """A response body read off its connection as httpx asks for it; closing it gives the connection
+    back to the pool (kept alive when the exchange finished cleanly and both sides allow it)."""
+
+    def __init__(
+        self, pool: AsyncioTransport, connection: _Http11Connection, head: http11.ResponseHead, reusable: bool
+    ) -> None:
+        self._pool = pool
+        self._connection = connection
+        self._head = head
+        self._reusable = reusable and head.keep_alive
+        self._complete = head.length == 0
+        self._closed = False
+        self._read_timeout: float | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _httpx_exceptions():
-            async for part in self._stream:
-                yield part
+        if self._complete:
+            return
+        protocol = self._connection.protocol
+        assert protocol is not None
+        buffer = protocol.buffer
+        length = self._head.length
+        try:
+            if length is not None and length > 0:
+                remaining = length
+                while remaining:
+                    if buffer:
+                        data = protocol.take(remaining)
+                        remaining -= len(data)
+                        yield data
+                    elif protocol.eof:
+                        _raise_read_error(protocol)
+                        raise httpx.RemoteProtocolError(
+                            "peer closed connection without sending complete message body "
+                            f"(received {length - remaining} bytes, expected {length})"
+                        )
+                    else:
+                        await _read_more(protocol, self._read_timeout)
+            elif length is None:
+                reader = http11.ChunkedReader()
+                while not reader.done:
+                    piece = reader.take(buffer)
+                    protocol.resume_if_drained()
+                    if piece:
+                        yield piece
+                    elif piece is None:
+                        if protocol.eof:
+                            _raise_read_error(protocol)
+                            raise httpx.RemoteProtocolError(
+                                "peer closed connection without sending complete message body "
+                                "(incomplete chunked read)"
+                            )
+                        await _read_more(protocol, self._read_timeout)
+            else:  # until the peer closes
+                while True:
+                    if buffer:
+                        yield protocol.take(len(buffer))
+                    elif protocol.eof:
+                        _raise_read_error(protocol)
+                        break
+                    else:
+                        await _read_more(protocol, self._read_timeout)
+            self._complete = True
+        except BaseException:
+            self._reusable = False
+            raise
 
     async def aclose(self) -> None:
-        try:
-            aclose = getattr(self._stream, "aclose", None)
-            if aclose is not None:
-                with _httpx_exceptions():
-                    await aclose()
-        finally:
-            self._release()
+        if not self._closed:
+            self._closed = True
+            self._pool._release(self._connection, reusable=self._reusable and self._complete)
+
+
+def _raise_read_error(protocol: _Connection) -> None:
+    """At EOF with nothing buffered: the error the connection ended with, as a read would raise it."""
+    if protocol.error is not None:
+        raise httpx.ReadError(str(protocol.error) or type(protocol.error).__name__)
+
+
+async def _read_more(protocol: _Connection, seconds: float | None) -> None:
+    waiter = asyncio.get_running_loop().create_future()
+    protocol._readable = waiter
+    await _wait(waiter, seconds, httpx.ReadTimeout)
+
+
+async def _write(protocol: _Connection, data: bytes, seconds: float | None) -> None:
+    transport = protocol.transport
+    if transport is None or transport.is_closing() or protocol.error is not None:
+        raise httpx.WriteError(str(protocol.error or "the connection is closed"))
+    transport.write(data)
+    while protocol._writing_paused and protocol.error is None:
+        waiter = asyncio.get_running_loop().create_future()
+        protocol._writable = waiter
+        await _wait(waiter, seconds, httpx.WriteTimeout)
+    if protocol.error is not None:
+        raise httpx.WriteError(str(protocol.error) or type(protocol.error).__name__)
 
 
 class AsyncioTransport(httpx.AsyncBaseTransport):
     """`httpx.AsyncHTTPTransport(verify=, limits=, retries=, local_address=, socket_options=)` without a
-    proxy: the same httpcore pool settings and the same exceptions, on `AsyncioBackend`, with
-    `limits.max_connections` spread over `pools` pools (each gets its share of the connections and of
-    the keep-alive allowance; a request goes to the pool with the fewest requests in progress)."""
+    proxy and without HTTP/2: httpcore's pool rules (httpx.Limits, keep-alive expiry, requests queued
+    first come first served, connect retries) and httpx's exceptions, on AsyncioBackend, speaking
+    HTTP/1.1 through provisioning.target.http11."""
 
     def __init__(
         self,
@@ -331,73 +469,257 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         retries: int = 0,
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
-        pools: int = 1,
     ) -> None:
-        if pools < 1:
-            raise ValueError(f"pools must be at least 1, not {pools}")
-        context = httpx.create_ssl_context(verify=verify)
-        backend = AsyncioBackend()
-        count = pools if limits.max_connections is None else max(1, min(pools, limits.max_connections))
-        per_pool = None if limits.max_connections is None else math.ceil(limits.max_connections / count)
+        self._ssl_context = httpx.create_ssl_context(verify=verify)
+        self._ssl_context.set_alpn_protocols(["http/1.1"])  # as httpcore sets it without HTTP/2
+        self._backend = AsyncioBackend()
+        self._max_connections = sys.maxsize if limits.max_connections is None else limits.max_connections
         keepalive = limits.max_keepalive_connections
-        per_pool_keepalive = None if keepalive is None else max(1, math.ceil(keepalive / count))
-        self._pools = [
-            httpcore.AsyncConnectionPool(
-                ssl_context=context,
-                max_connections=per_pool,
-                max_keepalive_connections=per_pool_keepalive,
-                keepalive_expiry=limits.keepalive_expiry,
-                retries=retries,
-                local_address=local_address,
-                socket_options=socket_options,
-                network_backend=backend,
-            )
-            for _ in range(count)
-        ]
-        self._busy = [0] * count
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.AsyncByteStream)
-        index = self._busy.index(min(self._busy))
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
+        self._max_keepalive = min(self._max_connections, sys.maxsize if keepalive is None else keepalive)
+        self._keepalive_expiry = limits.keepalive_expiry
+        self._retries = retries
+        self._local_address = local_address
+        self._socket_options = socket_options
+        self._connections: list[_Http11Connection] = []  # in the order they were opened
+        self._waiters: collections.deque[tuple[Origin, asyncio.Future[_Http11Connection]]] = (
+            collections.deque()
         )
-        self._busy[index] += 1
-        released = False
 
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self._busy[index] -= 1
+    # --- the pool (httpcore's AsyncConnectionPool._assign_requests_to_connections, per request)
+    def _clean_up(self) -> None:
+        """Forget closed connections; close idle ones past keep-alive, dropped by the peer, or above
+        the keep-alive allowance."""
+        now = time.monotonic()
+        connections = self._connections
+        over = len(connections) > self._max_keepalive
+        for connection in connections:
+            state = connection.state
+            if state is _CLOSED or (state is _IDLE and (over or connection.expired(now))):
+                break
+        else:
+            return  # the usual case: nothing to do, no copy of the list
+        for connection in list(connections):
+            if connection.state is _CLOSED:
+                connections.remove(connection)
+            elif connection.state is _IDLE and (
+                connection.expired(now) or len(connections) > self._max_keepalive
+            ):
+                connections.remove(connection)
+                connection.close()
 
+    def _assign(self, origin: Origin) -> _Http11Connection | None:
+        """An idle connection to `origin`, else a new one if the limit allows (closing an idle one to
+        another origin if need be), else None: the request waits."""
+        self._clean_up()
+        connections = self._connections
+        for connection in connections:
+            if connection.state is _IDLE and connection.origin == origin:
+                connection.state = _ACTIVE
+                connection.expire_at = None
+                return connection
+        if len(connections) >= self._max_connections:
+            idle = next((c for c in connections if c.state is _IDLE), None)
+            if idle is None:
+                return None
+            connections.remove(idle)
+            idle.close()
+        connection = _Http11Connection(origin)
+        connections.append(connection)
+        return connection
+
+    def _serve_waiters(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            origin, waiter = waiters[0]
+            if waiter.done():  # timed out or cancelled
+                waiters.popleft()
+                continue
+            connection = self._assign(origin)
+            if connection is None:
+                return
+            waiters.popleft()
+            waiter.set_result(connection)
+
+    async def _acquire(self, origin: Origin, seconds: float | None) -> _Http11Connection:
+        if self._waiters:
+            self._serve_waiters()
+        if not self._waiters:
+            connection = self._assign(origin)
+            if connection is not None:
+                return connection
+        waiter: asyncio.Future[_Http11Connection] = asyncio.get_running_loop().create_future()
+        self._waiters.append((origin, waiter))
         try:
-            with _httpx_exceptions():
-                response = await self._pools[index].handle_async_request(core_request)
+            assigned: _Http11Connection = await _wait(waiter, seconds, httpx.PoolTimeout)
+            return assigned
         except BaseException:
-            release()
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._release(waiter.result(), reusable=True)  # assigned just as we gave up
             raise
-        assert isinstance(response.stream, AsyncIterable)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream, release),
-            extensions=response.extensions,
+
+    def _release(self, connection: _Http11Connection, *, reusable: bool) -> None:
+        """The request on `connection` is over: keep it idle or close it, then serve the queue."""
+        if reusable and connection.state is _ACTIVE:
+            connection.state = _IDLE
+            if self._keepalive_expiry is not None:
+                connection.expire_at = time.monotonic() + self._keepalive_expiry
+        elif connection.state is _NEW and connection.protocol is None:
+            connection.state = _CLOSED  # never connected: the slot is free
+        else:
+            connection.close()
+        if connection.state is _CLOSED and connection in self._connections:
+            self._connections.remove(connection)
+        self._serve_waiters()
+
+    async def _connect(
+        self, connection: _Http11Connection, request: httpx.Request, seconds: float | None
+    ) -> None:
+        scheme, host, port = connection.origin
+        delays = (0.0 if n == 0 else _BACKOFF_FACTOR * 2 ** (n - 1) for n in itertools.count())
+        retries_left = self._retries
+        while True:
+            try:
+                with _httpx_exceptions():
+                    stream = await self._backend.connect_tcp(
+                        host.decode("ascii"),
+                        port,
+                        timeout=seconds,
+                        local_address=self._local_address,
+                        socket_options=self._socket_options,
+                    )
+                    if scheme in (b"https", b"wss"):
+                        sni = request.extensions.get("sni_hostname") or host.decode("ascii")
+                        stream = await stream.start_tls(
+                            self._ssl_context, server_hostname=sni, timeout=seconds
+                        )
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if retries_left <= 0:
+                    raise
+                retries_left -= 1
+                await asyncio.sleep(next(delays))
+        assert isinstance(stream, AsyncioStream)
+        connection.stream = stream
+        connection.protocol = stream._connection
+        connection.state = _ACTIVE
+
+    # --- one exchange
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        scheme = url.raw_scheme
+        if not scheme:
+            raise httpx.UnsupportedProtocol("Request URL is missing an 'http://' or 'https://' protocol.")
+        default_port = _DEFAULT_PORTS.get(scheme)
+        if default_port is None:
+            raise httpx.UnsupportedProtocol(
+                f"Request URL has an unsupported protocol '{scheme.decode()}://'."
+            )
+        method = request.method.encode("ascii")
+        head, length = http11.request_head(method, url.raw_path, request.headers.raw)
+        timeouts = request.extensions.get("timeout", {})
+        connection = await self._acquire(
+            (scheme, url.raw_host, url.port or default_port), timeouts.get("pool")
         )
+        try:
+            if connection.protocol is None:
+                await self._connect(connection, request, timeouts.get("connect"))
+            protocol = connection.protocol
+            assert protocol is not None
+            sent = await self._send(protocol, head, length, request.stream, timeouts.get("write"))
+            answer = await self._read_head(protocol, method, timeouts.get("read"))
+        except BaseException:
+            self._release(connection, reusable=False)
+            raise
+        body = _Body(
+            self, connection, answer, reusable=sent and not http11.connection_close(request.headers.raw)
+        )
+        body._read_timeout = timeouts.get("read")
+        return httpx.Response(
+            status_code=answer.status,
+            headers=answer.headers,
+            stream=body,
+            extensions={
+                "http_version": b"HTTP/" + answer.http_version,
+                "reason_phrase": answer.reason,
+                "network_stream": connection.stream,
+            },
+        )
+
+    @staticmethod
+    async def _send(
+        protocol: _Connection, head: bytes, length: int | None, stream: Any, seconds: float | None
+    ) -> bool:
+        """The request, framed as its headers say; False when the peer stopped taking it (a write
+        error is not raised: the peer may have answered early, as httpcore lets it)."""
+        declared = 0 if length is not None and length < 0 else length  # no framing header: no body
+        try:
+            if isinstance(stream, httpx.ByteStream):  # the usual case: head and body in one write
+                body = b"".join(stream)
+                if declared is None:
+                    await _write(protocol, head + http11.chunk(body) + http11.LAST_CHUNK, seconds)
+                    return True
+                _check_length(len(body), declared)
+                await _write(protocol, head + body, seconds)
+                return True
+            await _write(protocol, head, seconds)
+            sent = 0
+            async for piece in stream:
+                if declared is None:
+                    if piece:
+                        await _write(protocol, http11.chunk(piece), seconds)
+                    continue
+                sent += len(piece)
+                if sent > declared:
+                    raise httpx.LocalProtocolError("Too much data for declared Content-Length")
+                if piece:
+                    await _write(protocol, piece, seconds)
+            if declared is None:
+                await _write(protocol, http11.LAST_CHUNK, seconds)
+            else:
+                _check_length(sent, declared)
+        except httpx.WriteError:
+            return False
+        return True
+
+    @staticmethod
+    async def _read_head(protocol: _Connection, method: bytes, seconds: float | None) -> http11.ResponseHead:
+        """The final answer's head (1xx interim answers skipped), taken off the connection's buffer."""
+        buffer = protocol.buffer
+        searched = 0
+        while True:
+            end = http11.head_end(buffer, searched) if buffer else -1
+            if end >= 0:
+                block = bytes(buffer[:end])
+                del buffer[:end]
+                protocol.resume_if_drained()
+                answer = http11.parse_response_head(block, method)
+                if 100 <= answer.status < 200 and answer.status != 101:
+                    searched = 0
+                    continue
+                if answer.status == 101:  # no upgrade is ever asked for: an answer without a body
+                    answer.length, answer.keep_alive = 0, False
+                return answer
+            if http11.obviously_not_http(buffer):
+                raise httpx.RemoteProtocolError("illegal request line")
+            if len(buffer) > http11.MAX_HEAD_BYTES:
+                raise httpx.RemoteProtocolError("Receive buffer too long")
+            searched = max(0, len(buffer) - 2)
+            if protocol.eof:  # what arrived before EOF is incomplete: then the error it ended with
+                _raise_read_error(protocol)
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+            await _read_more(protocol, seconds)
 
     async def aclose(self) -> None:
-        with _httpx_exceptions():
-            for pool in self._pools:
-                await pool.aclose()
+        connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+
+def _check_length(sent: int, declared: int) -> None:
+    if sent > declared:
+        raise httpx.LocalProtocolError("Too much data for declared Content-Length")
+    if sent < declared:
+        raise httpx.LocalProtocolError("Too little data for declared Content-Length")
 
 
 def proxied_by_environment(url: str) -> bool:
@@ -410,14 +732,11 @@ def proxied_by_environment(url: str) -> bool:
     return not urllib.request.proxy_bypass(parsed.host)
 
 
-CONNECTIONS_PER_POOL = 4  # past a handful, httpcore's per-event rescan of its pool shows in the profile
-
-
 def goto_transport(*urls: str, max_in_flight: int) -> AsyncioTransport | None:
     """The transport for GoTo's client: keep-alive for as many connections as the throttle keeps
     requests in flight (httpx's default keeps 20, so at a cap of 32 connections were closed and
-    reopened), over pools of CONNECTIONS_PER_POOL. None (httpx's default transport) when the
-    environment sends one of `urls` through a proxy."""
+    reopened). None (httpx's default transport) when the environment sends one of `urls` through a
+    proxy."""
     if any(proxied_by_environment(url) for url in urls if url):
         return None
     keepalive = max(DEFAULT_LIMITS.max_keepalive_connections or 0, max_in_flight)
@@ -426,4 +745,4 @@ def goto_transport(*urls: str, max_in_flight: int) -> AsyncioTransport | None:
         max_keepalive_connections=keepalive,
         keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
     )
-    return AsyncioTransport(limits=limits, pools=math.ceil(keepalive / CONNECTIONS_PER_POOL))
+    return AsyncioTransport(limits=limits)

@@ -1,14 +1,13 @@
-"""Concurrent requests through AsyncioTransport respect httpx.Limits as one httpx pool would: never
-more connections open than `max_connections`, whether in one pool or spread over several, every
-request answered; spread over pools, concurrent requests use separate pools' connections, and
-sequential ones keep reusing the first pool's (no connection per pool opened for nothing)."""
+"""Concurrent requests through AsyncioTransport respect httpx.Limits as httpx's pool does: never more
+connections open than `max_connections`, every request answered (the others wait their turn);
+concurrent requests get connections of their own, and sequential ones keep reusing the first (no
+connection opened for nothing)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import httpx
-import pytest
 
 from provisioning.target.transport import AsyncioTransport
 
@@ -38,12 +37,11 @@ class Peer:
             self.open -= 1
 
 
-@pytest.mark.parametrize("pools", [1, 3])
-async def test_never_more_connections_than_the_limit(pools: int) -> None:
+async def test_never_more_connections_than_the_limit() -> None:
     peer = Peer(delay=0.02)
     server = await asyncio.start_server(peer.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    transport = AsyncioTransport(limits=httpx.Limits(max_connections=3), pools=pools)
+    transport = AsyncioTransport(limits=httpx.Limits(max_connections=3))
     async with server, httpx.AsyncClient(transport=transport) as client:
         answers = await asyncio.gather(*(client.get(f"http://127.0.0.1:{port}/{i}") for i in range(12)))
     assert [a.text for a in answers] == ["ok"] * 12
@@ -55,7 +53,7 @@ async def test_concurrent_requests_spread_and_sequential_ones_reuse() -> None:
     peer = Peer(delay=0.05)
     server = await asyncio.start_server(peer.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    transport = AsyncioTransport(limits=httpx.Limits(max_connections=8), pools=4)
+    transport = AsyncioTransport(limits=httpx.Limits(max_connections=8))
     async with server, httpx.AsyncClient(transport=transport) as client:
         for _ in range(5):
             await client.get(f"http://127.0.0.1:{port}/")
@@ -63,10 +61,5 @@ async def test_concurrent_requests_spread_and_sequential_ones_reuse() -> None:
         started = asyncio.get_running_loop().time()
         await asyncio.gather(*(client.get(f"http://127.0.0.1:{port}/") for _ in range(4)))
         elapsed = asyncio.get_running_loop().time() - started
-    assert peer.connections == 4  # one per pool: the least busy pool took each
+    assert peer.connections == 4  # the kept-alive one and three new
     assert elapsed < 0.15  # in parallel, not queued behind one connection (4 x 0.05 s)
-
-
-def test_pools_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="pools must be at least 1"):
-        AsyncioTransport(pools=0)
