@@ -27,8 +27,12 @@ class Action(StrEnum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
+    """One attribute's move. Not frozen (never changed after planning, all the same): a frozen
+    dataclass's __init__ goes through object.__setattr__ per field, 3x the cost, and the planner
+    builds one per mapped attribute of every created user."""
+
     path: str
     old: Any
     new: Any
@@ -123,21 +127,28 @@ def plan_user(
         raise ValueError(f"user {candidate.source_id} is in scope but its Entra attributes are unknown")
     licenses = _licenses(candidate)
     if link is None:
-        values = {**mapping.map_user(source, creating=True), "active": True, **licenses}
-        if licenses and not licenses[LICENSES]:
-            del values[LICENSES]  # nothing to assign
-        changes = tuple(Change(path, None, value) for path, value in values.items() if value is not None)
+        values = mapping.map_user(source, creating=True)
+        values["active"] = True
+        if licenses:
+            values.update(licenses)
+            if not licenses[LICENSES]:
+                del values[LICENSES]  # nothing to assign
+        changes = tuple([Change(path, None, value) for path, value in values.items() if value is not None])
         return Operation(
             Action.CREATE, candidate.source_id, scope.reason, None, display, values, changes, values
         )
-    desired = {**mapping.map_user(source, creating=False), "active": True, **licenses}
-    changes = tuple(
-        Change(path, _written(link, path), value)
-        for path, value in desired.items()
-        if _written(link, path) != value
-    )
-    if not changes:
+    desired = mapping.map_user(source, creating=False)
+    desired["active"] = True
+    desired.update(licenses)
+    written = link.written
+    found: list[Change] = []
+    for path, value in desired.items():
+        old = written.get(path) if path != LICENSES else _written(link, path)
+        if old != value:
+            found.append(Change(path, old, value))
+    if not found:
         return None
+    changes = tuple(found)
     reason = f"re-enabled: {scope.reason}" if not link.active else "attributes changed in Entra"
     new_values = {c.path: c.new for c in changes}
     return Operation(

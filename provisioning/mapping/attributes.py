@@ -24,6 +24,7 @@ WORK_EMAIL = 'emails[type eq "work"].value'
 SOURCE_ALIASES = {"objectId": "id"}  # Entra's blade says objectId; Graph calls it id
 Scalar = str | int | float | bool
 Existing = Callable[[str], bool] | None  # whether GoTo already holds a value (SelectUniqueValue)
+_Step = tuple[str, str, str, "Scalar | None", "AttributeMapping | None"]
 
 
 class ApplyWhen(StrEnum):
@@ -118,8 +119,18 @@ class ObjectMapping:
     """The rows for one object type; derived facts ($select, matching order) come from the rows."""
 
     attributes: tuple[AttributeMapping, ...]
+    # The rows map_object walks when creating / updating, each as (target, head, sub, default, row):
+    # `row` is None for a direct row, read inline from (head, sub); map_object runs per user.
+    _on_create: tuple[_Step, ...] = field(default=(), init=False, repr=False, compare=False)
+    _on_update: tuple[_Step, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        steps = [
+            (a.target, *a._path, a.default, None if a.source is not None else a) for a in self.attributes
+        ]
+        object.__setattr__(self, "_on_create", tuple(steps))
+        updated = [s for s, a in zip(steps, self.attributes, strict=True) if a.apply is ApplyWhen.ALWAYS]
+        object.__setattr__(self, "_on_update", tuple(updated))
         targets = [a.target for a in self.attributes]
         duplicates = sorted({t for t in targets if targets.count(t) > 1})
         if duplicates:
@@ -158,12 +169,16 @@ class ObjectMapping:
         """Target values (None = clear) for one object; on-create rows only when `creating`, and no
         row whose expression flow is "ignored"."""
         values: dict[str, Any] = {}
-        for row in self.attributes:
-            if row.apply is ApplyWhen.ON_CREATE and not creating:
+        for target, head, sub, default, row in self._on_create if creating else self._on_update:
+            if row is None:  # AttributeMapping.value for a direct row, inline
+                value = source.get(head)
+                if sub:
+                    value = value.get(sub) if isinstance(value, Mapping) else None
+                values[target] = default if value is None or value == "" else value
                 continue
             value, flows = row.value(source, existing=existing, now=now)
             if flows:
-                values[row.target] = value
+                values[target] = value
         return values
 
     def targets(self, *, creating: bool) -> Sequence[str]:
