@@ -62,6 +62,10 @@ class AssignmentIndex:
             self.members[group_id] = set(members.get(group_id, ()))
             for user_id in self.members[group_id]:
                 self.user_groups[user_id].add(group_id)
+        # decide_scope runs per user, and users share a few sets of groups: the best assignment of
+        # each set, and the in-scope decision of each best assignment, are worked out once
+        self._best_of_groups: dict[frozenset[str], Assignment | None] = {}
+        self._in_scope: dict[str, ScopeDecision] = {}
 
     @property
     def assigned_group_ids(self) -> set[str]:
@@ -93,7 +97,39 @@ class AssignmentIndex:
         found = list(self.direct.get(user_id, ()))
         for group_id in sorted(self.user_groups.get(user_id, ())):
             found.extend(self.by_group[group_id])
-        return sorted(found, key=lambda a: (a.is_default_access, a.principal_type != "User", a.id))
+        return sorted(found, key=_precedence)
+
+    def best_of(self, user_id: str) -> Assignment | None:
+        """`assignments_of(user_id)[0]`, or None when the user is not assigned."""
+        direct = self.direct.get(user_id)
+        best = direct[0] if direct else None  # sorted by (is_default_access, id): the first comes first
+        groups = self.user_groups.get(user_id)
+        if groups:
+            key = frozenset(groups)
+            if key in self._best_of_groups:
+                through = self._best_of_groups[key]
+            else:
+                through = min((a for g in groups for a in self.by_group[g]), key=_precedence, default=None)
+                self._best_of_groups[key] = through
+            if through is not None and (best is None or _precedence(through) < _precedence(best)):
+                best = through
+        return best
+
+    def in_scope(self, best: Assignment) -> ScopeDecision:
+        """The decision for a user in scope through `best` (the same for every such user)."""
+        decision = self._in_scope.get(best.id)
+        if decision is None:
+            if best.principal_type == "User":
+                why = f"assigned directly with app role {best.app_role_id}"
+            else:
+                name = best.principal_display_name or best.principal_id
+                why = f"member of assigned group '{name}' with app role {best.app_role_id}"
+            decision = self._in_scope[best.id] = ScopeDecision(True, why, True, best.app_role_id)
+        return decision
+
+
+def _precedence(a: Assignment) -> tuple[bool, bool, str]:
+    return (a.is_default_access, a.principal_type != "User", a.id)
 
 
 def decide_scope(
@@ -106,24 +142,18 @@ def decide_scope(
 ) -> ScopeDecision:
     """`scoping` is the mapping file's filters (Entra's scoping filters): assigned users they leave
     out are out of scope, like unassigned ones."""
-    assignments = index.assignments_of(user_id)
-    assigned = bool(assignments)
+    best = index.best_of(user_id)
+    assigned = best is not None
     if removed == "deleted":
         return ScopeDecision(False, REASON_HARD_DELETED, assigned, kind=ScopeKind.HARD_DELETED)
     if removed == "changed":
         return ScopeDecision(False, REASON_SOFT_DELETED, assigned, kind=ScopeKind.SOFT_DELETED)
-    if not assigned:
+    if best is None:
         return ScopeDecision(False, REASON_NOT_ASSIGNED, False, kind=ScopeKind.NOT_ASSIGNED)
-    best = assignments[0]
     if best.is_default_access:
         return ScopeDecision(False, REASON_DEFAULT_ACCESS, True, best.app_role_id, ScopeKind.DEFAULT_ACCESS)
     if source is not None and source.get("accountEnabled") is False:
         return ScopeDecision(False, REASON_DISABLED, True, best.app_role_id, ScopeKind.DISABLED)
     if source is not None and scoping is not None and not scoping(source):
         return ScopeDecision(False, REASON_FILTERED, True, best.app_role_id, ScopeKind.FILTERED)
-    if best.principal_type == "User":
-        why = f"assigned directly with app role {best.app_role_id}"
-    else:
-        name = best.principal_display_name or best.principal_id
-        why = f"member of assigned group '{name}' with app role {best.app_role_id}"
-    return ScopeDecision(True, why, True, best.app_role_id)
+    return index.in_scope(best)
