@@ -341,9 +341,18 @@ def _digest(link: str) -> bytes:
 
 
 def _user(raw: Any, what: str) -> UserChange:
+    """An entry of users/delta; runs for every user of every full round, hence the fast path: an
+    entry without annotations (no key holds "@", asked of all its keys at once) is its attributes."""
     if not isinstance(raw, dict):
         raise SourceError(f"reading {what} failed: an entry is not an object")
-    return UserChange(id=_str(raw, "id", what), attributes=_attributes(raw), removed=_removed(raw))
+    user_id = raw.get("id")
+    if not isinstance(user_id, str) or not user_id:
+        raise SourceError(f"reading {what} failed: an entry lacks 'id'")
+    if "@" in "\0".join(raw):
+        return UserChange(user_id, _attributes(raw), _removed(raw))
+    attributes = raw.copy()
+    del attributes["id"]
+    return UserChange(user_id, attributes)
 
 
 def _group(raw: Any, what: str) -> GroupChange:
@@ -365,12 +374,17 @@ def _member(raw: Any, what: str) -> MemberChange:
     if not isinstance(raw, dict):
         raise SourceError(f"reading {what} failed: a member is not an object")
     odata_type = raw.get("@odata.type")
-    member_type = (
-        odata_type.removeprefix(_TYPE_PREFIX)
-        if isinstance(odata_type, str) and odata_type
-        else "directoryObject"
-    )
-    return MemberChange(member_id=_str(raw, "id", what), member_type=member_type, removed="@removed" in raw)
+    member_type = _MEMBER_TYPES.get(odata_type) if isinstance(odata_type, str) else "directoryObject"
+    if member_type is None:
+        member_type = odata_type.removeprefix(_TYPE_PREFIX) if odata_type else "directoryObject"
+    member_id = raw.get("id")
+    if not isinstance(member_id, str) or not member_id:
+        raise SourceError(f"reading {what} failed: an entry lacks 'id'")
+    return MemberChange(member_id, member_type, "@removed" in raw)
+
+
+# a group's members are read one by one, every cycle: the usual types are looked up, not worked out
+_MEMBER_TYPES = {f"{_TYPE_PREFIX}{name}": name for name in ("user", "group", "device", "servicePrincipal")}
 
 
 def _attributes(raw: dict[str, Any]) -> dict[str, Any]:
