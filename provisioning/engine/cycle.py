@@ -256,22 +256,22 @@ class SyncEngine:
                     cycle.detail = "at the time budget: the next cycle resumes from a checkpoint"
                     return
                 page = await pipeline.next_page()
-            await pipeline.drain()
 
-        rest = dirty - seen
-        if rest:
-            index = index or await scope_index(self.state, current, groups)
-            async with Pipeline() as pipeline:
-                held += await self._process(run, index, dict.fromkeys(sorted(rest)), dirty, pipeline)
-                await pipeline.drain()
-        if self.groups is not None:  # every account a membership names is applied and recorded now
-
-            async def index_for() -> AssignmentIndex:
-                nonlocal index
+            rest = dirty - seen
+            if rest:
                 index = index or await scope_index(self.state, current, groups)
-                return index
+                held += await self._process(run, index, dict.fromkeys(sorted(rest)), dirty, pipeline)
+            # Every account a membership names is applied now (run.user_accounts); the group phase
+            # starts while the users' last records are written, and the pipeline's exit waits for them.
+            await pipeline.applied()
+            if self.groups is not None:
 
-            held += await self._groups(run, current, index_for, groups, due)
+                async def index_for() -> AssignmentIndex:
+                    nonlocal index
+                    index = index or await scope_index(self.state, current, groups)
+                    return index
+
+                held += await self._groups(run, current, index_for, groups, due)
         if held:
             index = index or await scope_index(self.state, current, groups)
             await self._deprovision(run, index, held)
@@ -512,6 +512,7 @@ class SyncEngine:
 
         def done(outcome: Outcome) -> None:
             self.progress.operation_done(outcome)
+            run.applied(outcome, links.get(outcome.operation.source_id))
             rolling.add(outcome)
 
         try:

@@ -149,6 +149,7 @@ class OnDemand:
             return
         run.lease.check()
         outcome = await apply_operation(op, engine.writer(run), engine.mapping, owners=engine.state)
+        run.applied(outcome, link)
         snapshots = {user_id: dict(candidate.source or {})}
         await engine.recorder.record(run, [outcome], {user_id: link}, snapshots=snapshots)
         result.target_id = outcome.target_id

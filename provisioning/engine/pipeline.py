@@ -3,7 +3,8 @@ operations start as soon as every operation of the page before has started (so G
 drains at a page boundary), and a page is written down (audit records, links, retries) while the
 next one's operations run. Order is kept where it matters: one operation per object at a time
 (engine.apply.Flight), pages recorded one after another in order, and `drain()` waits for all of
-it before a checkpoint or a watermark."""
+it before a checkpoint or a watermark; `applied()` waits only for GoTo's answers (the group phase
+starts then, while the last records are written)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Pipeline:
     def __init__(self) -> None:
         self._reading: asyncio.Task[DeltaPage[UserChange] | None] | None = None
         self._last: _Page | None = None
+        self._applying: list[asyncio.Task[Recording]] = []  # pages not yet known to be applied
 
     def read_ahead(self, pages: AsyncIterator[DeltaPage[UserChange]] | None) -> None:
         """Start reading the next page now (None: this page is the last)."""
@@ -71,6 +73,7 @@ class Pipeline:
             work.close()
             raise
         applying = asyncio.ensure_future(work)
+        self._applying = [*(t for t in self._applying if not t.done()), applying]
         recorded_before = before.recorded if before is not None else None
 
         async def in_order() -> None:
@@ -92,6 +95,15 @@ class Pipeline:
             await record
 
         self._last = _Page(applying, started or asyncio.Event(), asyncio.ensure_future(in_order()))
+
+    async def applied(self) -> None:
+        """Every page's operations answered by GoTo; their records may still be being written
+        (`drain` waits for those). A page that failed raises here, as it would in `drain`."""
+        applying, self._applying = self._applying, []
+        if applying:
+            await asyncio.wait(applying)
+        for task in applying:
+            _raise_if_failed(task)
 
     async def drain(self) -> None:
         """Everything applied and recorded; a failure (a 401, a lost lease, storage) is raised here."""

@@ -159,13 +159,6 @@ def unmappable(user_id: str, display_name: str | None, link: Link | None, error:
     )
 
 
-def _relinked(op: Operation, outcome: Outcome, link: Link | None) -> bool:
-    """Whether the user's GoTo account, as groups see it, is new, moved or gone."""
-    if op.action in (Action.CREATE, Action.DELETE):
-        return True
-    return op.action is Action.UPDATE and (link is None or link.target_id != outcome.target_id)
-
-
 class Recorder:
     """Writes what happened: audit records first, then links, then the retry ladder."""
 
@@ -208,8 +201,6 @@ class Recorder:
                 continue
             succeeded.append(op.source_id)
             link = links.get(op.source_id)
-            if op.object_type is ObjectType.USER and _relinked(op, outcome, link):
-                run.relinked.add(op.source_id)  # the groups naming this user are looked at again
             if op.action is Action.DELETE:
                 deleted.setdefault(op.object_type, []).append(op.source_id)
             elif op.action is Action.SKIP and op.object_type is ObjectType.GROUP and link is not None:
@@ -230,11 +221,6 @@ class Recorder:
         await self.state.upsert_links(upserts)
         for object_type, source_ids in deleted.items():
             await self.state.delete_links(source_ids, object_type=object_type)
-        for link in upserts:  # what the group phase would otherwise read back
-            if link.object_type is ObjectType.USER:
-                run.user_accounts[link.source_id] = link.target_id
-        for source_id in deleted.get(ObjectType.USER, ()):
-            run.user_accounts.pop(source_id, None)
         if not failures and not succeeded:
             return
         if run.retry_ids is None:

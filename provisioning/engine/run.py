@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from provisioning.engine.apply import Claims, Flight
+from provisioning.engine.apply import Claims, Flight, Outcome
 from provisioning.engine.lease import LEASE_TTL_SECONDS, Lease, NoLease
 from provisioning.engine.owners import LinkIndex
-from provisioning.engine.plan import HardDeleteAction
+from provisioning.engine.plan import Action, HardDeleteAction
 from provisioning.engine.planned import PlannedOperations
-from provisioning.model import AuditRecord, Counts, CycleRecord, CycleStatus
+from provisioning.model import AuditRecord, Counts, CycleRecord, CycleStatus, Link, ObjectType
 
 SkipKind = Literal["off", "quarantined", "busy"]
 Clock = Callable[[], datetime]
@@ -88,6 +88,22 @@ class CycleRun:
         self.progress_written = now
         return True
 
+    def applied(self, outcome: Outcome, link: Link | None) -> None:
+        """Take what the group phase needs from a user's outcome as soon as GoTo has answered, so
+        the group phase can start while the last page's records are still being written (it waited
+        for them: 0.4 s of an initial cycle at 200 req/s, seconds on a loaded store)."""
+        op = outcome.operation
+        if outcome.failed or op.object_type is not ObjectType.USER:
+            return
+        if relinked(op.action, link, outcome.target_id):
+            self.relinked.add(op.source_id)  # the groups naming this user are looked at again
+        if op.action is Action.DELETE:
+            self.user_accounts.pop(op.source_id, None)
+        elif op.action in (Action.CREATE, Action.UPDATE) and outcome.target_id is not None:
+            self.user_accounts[op.source_id] = outcome.target_id
+        elif op.action is Action.DISABLE and link is not None:
+            self.user_accounts[op.source_id] = link.target_id
+
     def failures(self) -> int:
         return self.counts.failures()
 
@@ -103,6 +119,13 @@ class CycleRun:
         self.cycle.counts = Counts({key: n for key, n in sorted(self.counts.items()) if n})
         self.cycle.operations_done = self.done()
         self.result.failures = self.failures()
+
+
+def relinked(action: Action, link: Link | None, target_id: str | None) -> bool:
+    """Whether the user's GoTo account, as groups see it, is new, moved or gone."""
+    if action in (Action.CREATE, Action.DELETE):
+        return True
+    return action is Action.UPDATE and (link is None or link.target_id != target_id)
 
 
 @dataclass(frozen=True, slots=True)
