@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, aclosing
 from datetime import UTC, datetime
 from typing import Any
@@ -229,14 +229,9 @@ class SyncEngine:
                 if page.items:
                     changes = last_per_user(page.items)
                     prefetched: dict[str, Link] | None = None
-                    if index is None:  # the members and this page's links, read side by side
-                        read, prefetched = await asyncio.gather(
-                            scope_index(self.state, current, groups),
-                            self.state.get_links(changes) if run.links_stored else _no_links(),
-                        )
-                        index = read
+                    if index is None:
+                        index, prefetched = await self._first_reads(run, current, groups, changes)
                     seen.update(i for i in changes if i in dirty)  # what the end needs: memory stays flat
-                    assert index is not None
                     held += await self._process(run, index, changes, dirty, pipeline, links=prefetched)
                 if page.next_link and not run.dry_run and run.progress_due(PROGRESS_SECONDS):
                     cycle.operations_done = run.done()
@@ -291,6 +286,18 @@ class SyncEngine:
             await clear_checkpoint(self.state)
         cycle.status = run.finished()
 
+    async def _first_reads(
+        self, run: CycleRun, current: list[Assignment], groups: GroupDelta, changes: Iterable[str]
+    ) -> tuple[AssignmentIndex, dict[str, Link]]:
+        """The assigned groups' members and the first page's links, read side by side."""
+        index, links = await gather_all(
+            (
+                scope_index(self.state, current, groups),
+                self.state.get_links(changes) if run.links_stored else _no_links(),
+            )
+        )
+        return index, links
+
     async def _links_stored(self, run: CycleRun, users_link: str | None) -> None:
         """A first cycle on empty state has no link to read: one call instead of one per user."""
         if users_link is None:
@@ -307,8 +314,8 @@ class SyncEngine:
         *,
         links: Mapping[str, Link] | None = None,
     ) -> list[Held]:
-        """Plan a batch; start its creates and updates once the batch before is applied and
-        recorded; hand back disables and deletes for the end."""
+        """Plan a batch; start its creates and updates once every operation of the batch before has
+        started (pipeline.then); hand back disables and deletes for the end."""
         relevant = [
             i
             for i, c in changes.items()
