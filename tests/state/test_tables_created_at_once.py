@@ -1,4 +1,5 @@
-"""A run's tables are created side by side, each once (one after another, seven creates were a
+"""A run's tables are created side by side after the first (a busy store is retried once, not per
+table), each once (one after another, seven creates were a
 tenth of a second before every run); an existing table is no error, and a store asked again
 creates nothing."""
 
@@ -38,7 +39,7 @@ async def test_the_tables_are_created_at_once_and_only_once(
         await store.open_tables(names)
 
         assert sorted(asked) == sorted(names)  # each once, the repeated name too
-        assert most == len(names)
+        assert most == len(names) - 1  # the first alone, then the rest at once
         for name in names:
             found = store._service.query_tables("TableName eq @n", parameters={"n": name})
             assert [t.name async for t in found] == [name]
