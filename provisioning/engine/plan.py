@@ -29,18 +29,20 @@ class Action(StrEnum):
 
 @dataclass(slots=True)
 class Change:
-    """One attribute's move. Not frozen (never changed after planning, all the same): a frozen
-    dataclass's __init__ goes through object.__setattr__ per field, 3x the cost, and the planner
-    builds one per mapped attribute of every created user."""
+    """One attribute's move (not frozen: see Candidate)."""
 
     path: str
     old: Any
     new: Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
-    """One user to decide on. `source` must be complete (merged and, if need be, re-read)."""
+    """One user to decide on. `source` must be complete (merged and, if need be, re-read).
+
+    Candidate, Operation and Change are never changed once built, but are not frozen: one of each
+    (ten Changes) is built per user of a cycle, and a frozen dataclass's __init__ costs 3x (it goes
+    through object.__setattr__ per field)."""
 
     source_id: str
     source: Mapping[str, Any] | None
@@ -74,8 +76,10 @@ class MemberPlan:
 TRUNCATED = "truncated"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Operation:
+    """What to do to one object, and why (not frozen: see Candidate)."""
+
     action: Action
     source_id: str
     reason: str

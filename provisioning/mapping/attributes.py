@@ -172,8 +172,8 @@ class ObjectMapping:
         for target, head, sub, default, row in self._on_create if creating else self._on_update:
             if row is None:  # AttributeMapping.value for a direct row, inline
                 value = source.get(head)
-                if sub:
-                    value = value.get(sub) if isinstance(value, Mapping) else None
+                if sub and value is not None:  # isinstance(x, Mapping), an ABC's check, is slow
+                    value = value.get(sub) if type(value) is dict or isinstance(value, Mapping) else None
                 values[target] = default if value is None or value == "" else value
                 continue
             value, flows = row.value(source, existing=existing, now=now)
