@@ -28,14 +28,13 @@ _CHANGES = _FIELDS.index("changes")
 
 
 _fields_of = attrgetter(*_FIELDS)
-_change_of = attrgetter("path", "old", "new")
 
 
 def _pack(op: Operation) -> tuple[Any, ...]:
     """Plain tuples pickle several times faster than slotted dataclasses (their getstate/setstate
     call dataclasses.fields() per object); attrgetter reads the fields in C."""
     values = list(_fields_of(op))
-    values[_CHANGES] = tuple(map(_change_of, op.changes))
+    values[_CHANGES] = tuple([(c.path, c.old, c.new) for c in op.changes])
     return tuple(values)
 
 
