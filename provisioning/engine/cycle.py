@@ -80,6 +80,14 @@ async def _no_links() -> dict[str, Link]:
     return {}
 
 
+async def _false() -> bool:
+    return False
+
+
+def _kind(users_link: str | None) -> str:
+    return "initial" if users_link is None else "incremental"
+
+
 class SyncEngine:
     """Runs cycles. The timer, the CLI and the HTTP routes all call the same methods."""
 
@@ -141,18 +149,23 @@ class SyncEngine:
         (the CLI waits up to `lease_wait` seconds for it first); a lost lease or a storage outage ends
         the cycle `interrupted` and re-raises, with no watermark moved. An admin's recorded approval of
         staged deprovisions is this run's work when one is pending (the next run is a normal cycle)."""
-        users_link = await self.state.get_watermark(USERS_WATERMARK)
-        kind = "initial" if users_link is None else "incremental"
-        run = CycleRun.start(kind, initiated_by=initiated_by, dry_run=dry_run, clock=self.clock)
         if dry_run:
+            users_link = await self.state.get_watermark(USERS_WATERMARK)
+            run = CycleRun.start(_kind(users_link), initiated_by=initiated_by, dry_run=True, clock=self.clock)
             async with self.recorded(run):
                 await self._run(run, users_link)
             return run.result
-        pending = self.options.provisioning_enabled and await self.staged.approval_pending()
+        enabled = self.options.provisioning_enabled
+        users_link, pending, quarantine = await gather_all(  # read side by side: one round trip
+            (
+                self.state.get_watermark(USERS_WATERMARK),
+                self.staged.approval_pending() if enabled else _false(),
+                self.quarantine.get(),
+            )
+        )
+        run = CycleRun.start(_kind(users_link), initiated_by=initiated_by, dry_run=False, clock=self.clock)
         skipped = None
         if not pending:
-            quarantine = await self.quarantine.get()
-            enabled = self.options.provisioning_enabled
             skipped = skip_reason(
                 enabled=enabled, quarantine=quarantine, now=self.clock(), initiated_by=initiated_by
             )
