@@ -151,7 +151,7 @@ class Throttle:
         self,
         http: httpx.AsyncClient,
         method: str,
-        url: str,
+        url: str | httpx.URL,
         *,
         what: str,
         accept: str,

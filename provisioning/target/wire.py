@@ -22,6 +22,7 @@ from provisioning.target.throttle import Throttle
 log = logging.getLogger("provisioning.target.scim")
 
 _ACCEPT = "application/scim+json, application/json"
+_KEPT_URLS = 256  # paths whose absolute URL is kept (a collection, a group PATCHed page after page)
 
 
 class ScimWire:
@@ -31,6 +32,24 @@ class ScimWire:
     dialect: ScimDialect
     throttle: Throttle
     max_list_pages: int
+    _urls: dict[str, httpx.URL]
+    _urls_base: httpx.URL | None = None
+
+    def _url(self, path: str) -> httpx.URL:
+        """`path` on the client's base URL, merged as httpx merges it (BaseClient._merge_url), kept per
+        path: an absolute URL is taken as it is, where a relative one is parsed and merged again on
+        every request (a tenth of a GoTo request's CPU)."""
+        base = self.http.base_url
+        if self._urls_base is not base or len(self._urls) >= _KEPT_URLS:
+            self._urls = {}
+            self._urls_base = base
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(path)
+            if url.is_relative_url:
+                url = base.copy_with(raw_path=base.raw_path + url.raw_path.lstrip(b"/"))
+            self._urls[path] = url
+        return url
 
     async def _request(
         self,
@@ -44,7 +63,7 @@ class ScimWire:
         response = await self.throttle.request_json(
             self.http,
             method,
-            path,
+            self._url(path),
             what=what,
             accept=_ACCEPT,
             content_type=self.dialect.content_type,
