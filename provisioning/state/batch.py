@@ -63,6 +63,27 @@ def _key(entity: Mapping[str, Any], name: str) -> str:
     return quote(value.replace("'", "''"), safe="")
 
 
+_INT32 = 2**31
+
+
+def entity_properties(entity: Mapping[str, Any]) -> dict[str, Any]:
+    """What the SDK's `_add_entity_properties` makes of `entity` (the same keys in the same order),
+    its common cases written out: a plain str gets its `@odata.type` of Edm.String, a bool and an
+    int32 go as they are, None is left out; any other value (and an int out of range, which the
+    SDK refuses) is converted by the SDK's own function."""
+    properties: dict[str, Any] = {}
+    for name, value in entity.items():
+        kind = type(value)
+        if kind is str:
+            properties[name] = value
+            properties[name + "@odata.type"] = "Edm.String"
+        elif kind is bool or (kind is int and -_INT32 <= value < _INT32):
+            properties[name] = value
+        elif value is not None:
+            properties.update(_add_entity_properties({name: value}))
+    return properties
+
+
 def _operation(
     base: str, kind: str, entity: Mapping[str, Any], options: Mapping[str, Any], version: str
 ) -> bytes:
@@ -88,7 +109,7 @@ def _operation(
         method = "PUT"
     else:
         raise ValueError(f"Mode type '{mode}' is not supported.")
-    body = json.dumps(_add_entity_properties(entity)).encode()  # ASCII: json escapes the rest
+    body = json.dumps(entity_properties(entity)).encode()  # ASCII: json escapes the rest
     head = (
         f"{method} {url} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         f"x-ms-version: {version}\r\nDataServiceVersion: 3.0\r\nAccept: application/json\r\n\r\n"

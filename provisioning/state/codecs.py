@@ -34,7 +34,7 @@ INDEX_LAYOUT = "IndexLayout"  # on audit rows: 2 = their index row is in the one
 
 def table_key(value: str) -> str:
     """Row/partition keys may not hold / \\ # ? or control characters: refuse them before the wire."""
-    if any(ch in _BAD_KEY_CHARS for ch in value):
+    if not _BAD_KEY_CHARS.isdisjoint(value):
         raise ValueError(f"{value!r} cannot be a Table Storage key")
     return value
 
