@@ -287,13 +287,18 @@ class SyncEngine:
             cycle.status = CycleStatus.DRY_RUN
             return
         run.lease.check()  # the watermarks move only while the lease is surely ours
-        await self.state.replace_assignments(previous, current)
-        await store_groups(self.state, groups)
+        # Side by side where order does not matter: the assignments and members the run learnt; then
+        # the groups watermark and the mapping; the users watermark last (a crash before it re-reads
+        # from the old one, with the new mapping remembered only if the read it covers is done).
+        learnt = (self.state.replace_assignments(previous, current), store_groups(self.state, groups))
+        await gather_all(learnt)
+        before_users: list[Awaitable[None]] = []
         if groups.delta_link:
-            await self.state.set_watermark(GROUPS_WATERMARK, groups.delta_link)
+            before_users.append(self.state.set_watermark(GROUPS_WATERMARK, groups.delta_link))
+        if new_users_link and new_mapping:
+            before_users.append(remember_mapping(self.state, fingerprint, self.clock))
+        await gather_all(before_users)
         if new_users_link:
-            if new_mapping:
-                await remember_mapping(self.state, fingerprint, self.clock)
             await self.state.set_watermark(USERS_WATERMARK, new_users_link)
         if checkpoint:
             await clear_checkpoint(self.state)
