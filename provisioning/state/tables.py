@@ -2,7 +2,8 @@
 
 Tables (one prefix per deployment): links (Entra id <-> GoTo id, last written values, Entra
 snapshot), state (delta watermarks, the last assignment list, the retry list), members (direct
-members of assigned groups), audit (one row per processed object, partitioned by cycle) and cycles.
+members of assigned groups, a few bucket rows per group: state/members.py), audit (one row per
+processed object, partitioned by cycle) and cycles.
 Writes are batched: one transaction per partition, at most 100 entities (Table Storage's cap).
 """
 
