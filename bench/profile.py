@@ -122,6 +122,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--missing", action="append", default=["sniffio"], help="count imports of")
     parser.add_argument("--save", help="also write the raw profile here (for snakeviz, pstats)")
+    parser.add_argument(
+        "--planning",
+        action="store_true",
+        help="profile the planning row instead: a dry run on the in-memory store (figures per user)",
+    )
     args = parser.parse_args(argv)
 
     attempts = ImportAttempts(args.missing)
@@ -139,13 +144,17 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         try:
             profiler.enable()
-            measured = asyncio.run(run_cycle(env))
+            measured = asyncio.run(
+                run_cycle(env, dry_run=args.planning, store="planning" if args.planning else "tables")
+            )
             profiler.disable()
         finally:
             sys.meta_path.remove(attempts)
         wall = time.perf_counter() - started
 
-    created = measured.counts.get("create/success", 0) or 1
+    created = (
+        sum(measured.counts.values()) if args.planning else measured.counts.get("create/success", 0)
+    ) or 1
     stats = pstats.Stats(profiler)
     total = sum(t for _, t in own_time_by_package(stats))
     print(
