@@ -157,11 +157,12 @@ def main(argv: list[str] | None = None) -> None:
     ) or 1
     stats = pstats.Stats(profiler)
     total = sum(t for _, t in own_time_by_package(stats))
+    what, per = ("dry run (in-memory store)", "planned") if args.planning else ("initial cycle", "created")
     print(
-        f"initial cycle, {args.users:,} users (GoTo unlimited): {wall:.1f} s wall under the profiler, "
-        f"{measured.cpu_s:.1f} s CPU, {created:,} created, {measured.calls}; "
+        f"{what}, {args.users:,} users (GoTo unlimited): {wall:.1f} s wall under the profiler, "
+        f"{measured.cpu_s:.1f} s CPU, {created:,} {per}, {measured.calls}; "
         f"profiled {total:.1f} s busy (+{idle_seconds(stats):.1f} s waiting in epoll) = "
-        f"{1000 * total / created:.2f} ms per created user "
+        f"{1000 * total / created:.2f} ms per {per} user "
         "(the profiler itself multiplies it by 2-4: compare shares, not absolutes)"
     )
     print("\n== own time per package (ms per created user) ==")
