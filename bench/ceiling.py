@@ -3,7 +3,8 @@
 The tenk scenario's first row without the other three (a quiet cycle, 1 % incremental), for quick
 A/B runs: each round seeds a fresh tenant in fresh simulators and a fresh table prefix on one
 Azurite, runs the initial cycle with GoTo unlimited (the product paced at 1,000 req/s) and reports
-this process's CPU (user and system apart, from getrusage) per user GoTo saw created.
+this process's CPU (user and system apart, from getrusage) per user GoTo saw created, and the
+users created per second of the cycle's wall time.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def _cpu() -> tuple[float, float]:
     return usage.ru_utime, usage.ru_stime
 
 
-def one_round(connection_string: str, users: int) -> tuple[float, float, float, int]:
-    """(ms CPU, of it ms user, ms system, per created user; created)."""
+def one_round(connection_string: str, users: int) -> tuple[float, float, float, int, float]:
+    """(ms CPU, of it ms user, ms system, per created user; created; wall seconds)."""
     with SimulatorProcess(goto_rate=UNLIMITED) as sims:
         env = sims.env(connection_string, _prefix(), GOTO_RATE_LIMIT_PER_SECOND=PRODUCT_MAX_RATE)
         sims.call("seed", users, GROUPS, 42)
@@ -42,6 +43,7 @@ def one_round(connection_string: str, users: int) -> tuple[float, float, float, 
         1000 * (user1 - user0) / created,
         1000 * (system1 - system0) / created,
         created,
+        measured.wall_s,
     )
 
 
@@ -53,11 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     figures = []
     with Azurite() as azurite:
         for _ in range(args.rounds):
-            cpu, user, system, created = one_round(azurite.connection_string, args.users)
+            cpu, user, system, created, wall = one_round(azurite.connection_string, args.users)
             figures.append(cpu)
             print(
                 f"  {cpu:.3f} ms CPU per created user (user {user:.3f}, system {system:.3f}; "
-                f"{created:,} created)",
+                f"{created:,} created; {created / wall if wall else 0:.0f} users/s wall)",
                 flush=True,
             )
     print(f"median {statistics.median(figures):.3f} ms CPU per created user ({args.users:,} users)")
