@@ -6,6 +6,7 @@ each cycle records what it cost.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -314,6 +315,7 @@ async def open_services(
     answered (accounting, and the crash tests that stop a cycle at any call)."""
     async with AsyncExitStack() as stack:
         clients = await _open_clients(settings, stack, observe_call)
+        _freeze_start_up_heap()
         state = await stack.enter_async_context(_tables(settings, observe_call, storage_retry))
         await _remember_capabilities(stack, state, clients.scim, settings.goto_scim_base_url)
         alerts = None
@@ -329,6 +331,22 @@ async def open_services(
             clients.goto_auth,
             clients.licenses,
         )
+
+
+_heap_frozen = False
+
+
+def _freeze_start_up_heap() -> None:
+    """Once per process, with the imports done and the first clients built: every full collection
+    walks every tracked object, and the SDKs' modules and classes are most of them for the whole
+    run; frozen, collections leave them out (a 20,000-user dry run spent 0.6-0.75 s CPU in full
+    collections, 0.2-0.27 s frozen). What a cycle makes is collected as before. No collection
+    first: it costs 50-100 ms at every CLI start, to free the little the imports left behind."""
+    global _heap_frozen
+    if _heap_frozen:
+        return
+    _heap_frozen = True
+    gc.freeze()
 
 
 async def run_sync(

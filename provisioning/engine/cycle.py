@@ -125,6 +125,7 @@ class SyncEngine:
         self.request_counts = request_counts
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.select = mapping.graph_select()
+        self._needed = frozenset(name for name in self.select if name != "id")  # what plan_user reads
         self.unique = unique_rows(mapping)
         self.scoping = mapping.in_scope if mapping.filters is not None else None
         self.recorder = Recorder(state)
@@ -477,13 +478,13 @@ class SyncEngine:
     ) -> Candidate | None:
         """The user as planning needs it: link snapshot + delta, re-read from Graph when incomplete."""
         removed = change.removed if change is not None else None
-        fresh = dict(change.attributes) if change is not None and not removed else {}
-        source: dict[str, Any] = {**(link.source if link else {}), **fresh}
+        fresh: Mapping[str, Any] = change.attributes if change is not None and not removed else {}
+        source: dict[str, Any] = {**link.source, **fresh} if link else dict(fresh)
         scope = decide_scope(user_id, index, source=source or None, removed=removed, scoping=self.scoping)
         if scope.in_scope:
-            complete = all(name in source for name in self.select if name != "id")
+            complete = source.keys() >= self._needed
             trusted = link is not None and link.active and complete
-            if not (trusted or (complete and all(name in fresh for name in self.select if name != "id"))):
+            if not (trusted or (complete and fresh.keys() >= self._needed)):
                 read = await self.source.get_user(user_id, select=self.select)
                 if read is None:
                     return None  # gone since the delta was read; its removal arrives in a later round
