@@ -11,11 +11,11 @@ from sandbox._faults import FaultInjector
 from sandbox.goto.admin import ADMIN_BASE_PATH
 from sandbox.goto.app import GoToApp
 from sandbox.goto.constants import SCIM_BASE_PATH, VERIFIED_DOMAINS
-from sandbox.goto.keepalive import KeepAliveServer
 from sandbox.goto.licenses import LicenseStore
 from sandbox.goto.oauth import OAuthServer
 from sandbox.goto.settings import SimulatorSettings, TimeoutMode, UnauthorizedBody
 from sandbox.goto.store import Store
+from sandbox.keepalive import KeepAliveServer
 
 
 class GoToSimulator:

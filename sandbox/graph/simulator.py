@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
 from sandbox._counters import RequestCounters
 from sandbox._faults import FaultInjector
-from sandbox._server import ServerThread
 from sandbox.graph.app import GraphApp
 from sandbox.graph.control import ControlApp
 from sandbox.graph.settings import SimulatorSettings
 from sandbox.graph.subscriptions import SubscriptionHub
 from sandbox.graph.tenant import Tenant
+from sandbox.keepalive import KeepAliveServer
 
 CONTROL_PREFIX = "/_sandbox/"
-
-
-class _QuickStopServer(ServerThread):
-    """ServerThread polls for shutdown every 0.5 s; a simulator per test cannot afford that in teardown."""
-
-    def __init__(self, app: Any, *, port: int) -> None:
-        super().__init__(app, port=port)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"sandbox-graph-{self.port}",
-            daemon=True,
-        )
 
 
 class GraphSimulator:
@@ -63,7 +49,7 @@ class GraphSimulator:
         self.counters = RequestCounters()
         self._graph = GraphApp(self.tenant, self.settings, self.faults, self.counters)
         self._control = ControlApp(self.tenant, self.settings, self.faults, self.counters)
-        self._server = _QuickStopServer(self._dispatch, port=port)
+        self._server = KeepAliveServer(self._dispatch, port=port)  # connections kept, as Graph keeps them
 
     @property
     def url(self) -> str:

@@ -1,9 +1,9 @@
-"""HTTP/1.1 keep-alive for the GoTo simulator, as GoTo's own front end keeps connections open.
+"""HTTP/1.1 keep-alive for the simulators, as GoTo's and Graph's own front ends keep connections open.
 
 werkzeug 3's development server sends `Connection: close` on every answer, because after each
 request it drains whatever the socket still holds (http.server cannot tell an unread body from
-the next request). So each GoTo request cost the client a new TCP connection, which real GoTo
-never makes it pay, and benchmarks counted that as the product's CPU. Here the handler reads the
+the next request). So each request cost the client a new TCP connection, which neither real GoTo
+nor real Graph makes it pay, and benchmarks counted that as the product's CPU. Here the handler reads the
 request body (Content-Length bytes) off the socket before the app runs and gives the app and
 the drain that copy: the socket is left at the next request, so the connection can stay open.
 Chunked request bodies keep werkzeug's behaviour (answer, then close). `stop()` shuts the open
