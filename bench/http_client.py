@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import httpx
 
-from provisioning.target.transport import AsyncioTransport, goto_transport
+from provisioning.target.transport import AsyncioTransport, client_transport
 
 BODY = json.dumps(
     {
@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> None:
             ("httpx default transport (anyio)", lambda: httpx.AsyncHTTPTransport(limits=limits)),
             ("AsyncioTransport", lambda: AsyncioTransport(limits=limits)),
             (
-                "goto_transport (as the app builds it)",
-                functools.partial(goto_transport, url, max_in_flight=args.concurrency),
+                "client_transport (as the app builds it)",
+                functools.partial(client_transport, url, max_in_flight=args.concurrency),
             ),
         ]
         print(

@@ -16,7 +16,7 @@ Exceptions are httpx's, raised where httpx's own transport raises them (connect:
 ConnectTimeout, the TLS handshake counting as connecting; read: ReadError / ReadTimeout; write:
 WriteError / WriteTimeout; a peer closing early or sending what is not HTTP: RemoteProtocolError; a
 request that is not valid HTTP/1.1: LocalProtocolError), so the retry code in throttle.py sees the
-same classes. No proxy (goto_transport keeps httpx's transport then) and no HTTP/2, as before.
+same classes. No proxy (client_transport keeps httpx's transport then) and no HTTP/2, as before.
 """
 
 from __future__ import annotations
@@ -732,11 +732,11 @@ def proxied_by_environment(url: str) -> bool:
     return not urllib.request.proxy_bypass(parsed.host)
 
 
-def goto_transport(*urls: str, max_in_flight: int) -> AsyncioTransport | None:
-    """The transport for GoTo's client: keep-alive for as many connections as the throttle keeps
-    requests in flight (httpx's default keeps 20, so at a cap of 32 connections were closed and
-    reopened). None (httpx's default transport) when the environment sends one of `urls` through a
-    proxy."""
+def client_transport(*urls: str, max_in_flight: int) -> AsyncioTransport | None:
+    """The transport for the product's own clients (GoTo's, Graph's): keep-alive for as many
+    connections as requests in flight (httpx's default keeps 20, so at GoTo's cap of 32 connections
+    were closed and reopened). None (httpx's default transport) when the environment sends one of
+    `urls` through a proxy."""
     if any(proxied_by_environment(url) for url in urls if url):
         return None
     keepalive = max(DEFAULT_LIMITS.max_keepalive_connections or 0, max_in_flight)

@@ -1,4 +1,4 @@
-"""GoTo's transport (goto_transport) keeps alive as many connections as the throttle keeps requests
+"""The clients' transport (client_transport) keeps alive as many connections as the throttle keeps requests
 in flight: two bursts of 32 concurrent requests use 32 connections, all still open afterwards, where
 httpx's default limits (20 kept alive) close a dozen of them after each burst."""
 
@@ -9,7 +9,7 @@ import asyncio
 import httpx
 import pytest
 
-from provisioning.target.transport import AsyncioTransport, goto_transport
+from provisioning.target.transport import AsyncioTransport, client_transport
 
 IN_FLIGHT = 32
 
@@ -42,7 +42,7 @@ async def _two_bursts(transport: httpx.AsyncBaseTransport | None) -> tuple[int, 
 
 
 async def test_every_connection_in_flight_is_kept_alive() -> None:
-    transport = goto_transport("http://127.0.0.1/scim/", max_in_flight=IN_FLIGHT)
+    transport = client_transport("http://127.0.0.1/scim/", max_in_flight=IN_FLIGHT)
     assert isinstance(transport, AsyncioTransport)
     assert await _two_bursts(transport) == (IN_FLIGHT, IN_FLIGHT)
 
@@ -58,4 +58,4 @@ def test_a_proxied_environment_keeps_httpx_transport(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    assert goto_transport("http://127.0.0.1/scim/", "https://api.getgo.com/admin/", max_in_flight=4) is None
+    assert client_transport("http://127.0.0.1/scim/", "https://api.getgo.com/admin/", max_in_flight=4) is None
