@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from provisioning.aio import gather_all
 from provisioning.model import AuditRecord, AuditStatus, CycleStatus
 from provisioning.state.codecs import (
     INDEX_LAYOUT,
@@ -38,7 +39,7 @@ from provisioning.state.codecs import (
     next_tick,
     table_key,
 )
-from provisioning.state.tablestore import TableSet, gather_all
+from provisioning.state.tablestore import TableSet
 
 INDEX_TABLE = "auditbyobject"
 INDEX_PARTITION = "object"  # every by-object row: a page of records is one transaction per 100 rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from azure.core.exceptions import (
 from azure.data.tables import TableEntity, TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient
 
+from provisioning.aio import gather_all
 from provisioning.state.batch import submit_transaction
 from provisioning.state.storage_errors import BATCH_LIMIT, Claim, error_code
 
@@ -65,15 +66,6 @@ def partition_batches(operations: Sequence[Operation]) -> list[list[Operation]]:
 def _normal(op: Operation) -> tuple[str, dict[str, Any], dict[str, Any]]:
     options: Mapping[str, Any] = op[2] if len(op) > 2 else {}
     return op[0], dict(op[1]), dict(options)
-
-
-async def gather_all(awaitables: Iterable[Awaitable[Any]]) -> list[Any]:
-    """Wait for every one, then raise the first error (no write left running unobserved)."""
-    results = await asyncio.gather(*awaitables, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 class Table:

@@ -40,6 +40,7 @@ from tenacity import (
     stop_before_delay,
 )
 
+from provisioning.aio import gather_all
 from provisioning.errors import StorageError
 from provisioning.state.storage_errors import (
     BATCH_LIMIT,
@@ -62,7 +63,7 @@ from provisioning.state.storage_errors import (
     storage_error,
     summary,
 )
-from provisioning.state.table import Operation, Table, gather_all, partition_batches
+from provisioning.state.table import Operation, Table, partition_batches
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,6 @@ __all__ = [  # the one Table Storage module: its parts live in storage_errors.py
     "Table",
     "TableSet",
     "TableStore",
-    "gather_all",
     "is_transient",
     "partition_batches",
 ]
