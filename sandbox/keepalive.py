@@ -36,6 +36,10 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # An answer goes out as two writes (head, then body); on a kept connection Nagle's algorithm
+        # holds the body until the client's delayed ACK of the head (~40 ms per answer).
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with _LOCK:
             _open(self.server).add(self.connection)
 
