@@ -38,7 +38,7 @@ def test_same_url_as_httpx_merges(base: str, path: str) -> None:
     client = httpx.AsyncClient(base_url=base)
     wire = Wire(client)
     for _ in range(2):  # computed, then kept
-        params = {"filter": 'userName eq "a b"', "count": 10}
+        params: dict[str, str | int] = {"filter": 'userName eq "a b"', "count": 10}
         assert str(client.build_request("GET", wire._url(path)).url) == str(
             client.build_request("GET", path).url
         )
