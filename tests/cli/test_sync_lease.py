@@ -33,7 +33,9 @@ def _state(world: World) -> TableState:
 async def test_a_dead_runs_lease_is_waited_out_then_the_cycle_runs(world: World) -> None:
     seeded = world.seed_demo_tenant(users=12, groups=2)
     async with _state(world) as state:
-        assert await state.acquire_lease("killed-run", seconds=3)
+        # long enough to outlive the CLI's start-up (2-4 s of imports on a loaded runner: at 3 s
+        # the lease had expired before the CLI looked, and nothing was waited for)
+        assert await state.acquire_lease("killed-run", seconds=10)
     code, out, err = await _sync(world)
     assert code == 0, out + err
     assert "waiting up to" in err and "killed-run" in err
