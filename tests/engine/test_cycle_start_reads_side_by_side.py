@@ -8,41 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from provisioning.engine.groups import RELIST_CONCURRENCY
 from tests.engine.conftest import Bench
-
-PAUSE = 0.05
-
-
-class Spans:
-    """When each watched call started and ended."""
-
-    def __init__(self) -> None:
-        self.spans: dict[str, list[tuple[float, float]]] = {}
-
-    def slow(self, name: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def wrapped(*args: Any, **kwargs: Any) -> Any:
-            started = time.monotonic()
-            await asyncio.sleep(PAUSE)
-            try:
-                return await call(*args, **kwargs)
-            finally:
-                self.spans.setdefault(name, []).append((started, time.monotonic()))
-
-        return wrapped
-
-    def overlap(self, a: str, b: str) -> bool:
-        """Some call of `a` ran while some call of `b` did (get_control is also read before)."""
-        return any(
-            a_start < b_end and b_start < a_end
-            for a_start, a_end in self.spans[a]
-            for b_start, b_end in self.spans[b]
-        )
+from tests.engine.spans import PAUSE, Spans
 
 
 async def test_the_start_up_reads_overlap(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
