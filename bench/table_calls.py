@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.measure import Measured, run_cycle
-from bench.scenarios import GROUPS, PRODUCT_MAX_RATE, UNLIMITED, _prefix
+from bench.scenarios import PRODUCT_MAX_RATE, UNLIMITED, _initial, _prefix
 from bench.sims import SimulatorProcess
 from provisioning.state import tablestore
 from sandbox.azurite import Azurite
@@ -30,7 +29,7 @@ _spans: list[tuple[float, float, str]] = []
 _origin = [0.0]
 
 
-def _watch() -> None:
+def _watch(prefix: str) -> None:
     """Wrap TableStore.run once: count each call under its description, with the table prefix cut."""
     run: Callable[..., Awaitable[Any]] = tablestore.TableStore.run
 
@@ -39,18 +38,18 @@ def _watch() -> None:
         try:
             return await run(self, description, *args, **kwargs)
         finally:
-            what = re.sub(r"\bb[0-9a-f]{10}", "", description)  # the bench's random table prefix
+            what = description.replace(prefix, "")
             _calls[what] += 1
             _spans.append((started - _origin[0], time.perf_counter() - _origin[0], what))
 
     tablestore.TableStore.run = counted  # type: ignore[method-assign,assignment]
 
 
-def _cycle(name: str, env: dict[str, str]) -> Measured:
+def _cycle(name: str, run: Callable[[], Measured]) -> Measured:
     _calls.clear()
     _spans.clear()
     _origin[0] = time.perf_counter()
-    measured = asyncio.run(run_cycle(env))
+    measured = run()
     records = sum(measured.counts.values())
     tables = measured.calls.get("tables", 0)
     print(
@@ -66,17 +65,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=2000)
     args = parser.parse_args()
-    _watch()
+    prefix = _prefix()
+    _watch(prefix)
     with Azurite() as azurite, SimulatorProcess(goto_rate=UNLIMITED) as sims:
-        env = sims.env(azurite.connection_string, _prefix(), GOTO_RATE_LIMIT_PER_SECOND=PRODUCT_MAX_RATE)
-        sims.call("seed", args.users, GROUPS, 42)
-        sims.call("reset_counters")
-        _cycle("initial (GoTo unlimited)", env)
-        _cycle("quiet", env)
+        env = sims.env(azurite.connection_string, prefix, GOTO_RATE_LIMIT_PER_SECOND=PRODUCT_MAX_RATE)
+        _cycle("initial (GoTo unlimited)", lambda: _initial(sims, env, args.users)[0])
+        _cycle("quiet", lambda: asyncio.run(run_cycle(env)))
         sims.call("change", max(1, args.users // 100))
         sims.call("configure_goto", 10.0, 50.0)
         sims.call("reset_counters")
-        incremental = _cycle("1 % incremental (GoTo 10 req/s)", {**env, "GOTO_RATE_LIMIT_PER_SECOND": "10"})
+        slow = {**env, "GOTO_RATE_LIMIT_PER_SECOND": "10"}
+        incremental = _cycle("1 % incremental (GoTo 10 req/s)", lambda: asyncio.run(run_cycle(slow)))
     answers = incremental.goto_times
     if answers:
         first, last = answers[0], answers[-1]
