@@ -246,7 +246,9 @@ class SyncEngine:
                     if index is None:
                         index, prefetched = await self._first_reads(run, current, groups, changes)
                     seen.update(i for i in changes if i in dirty)  # what the end needs: memory stays flat
-                    held += await self._process(run, index, changes, dirty, pipeline, links=prefetched)
+                    held += await self._process(
+                        run, index, changes, dirty, pipeline, links=prefetched, last=not page.next_link
+                    )
                 if page.next_link and not run.dry_run and run.progress_due(PROGRESS_SECONDS):
                     cycle.operations_done = run.done()
                     await self.state.upsert_cycle(cycle)  # progress for GET /api/status
@@ -332,9 +334,11 @@ class SyncEngine:
         pipeline: Pipeline,
         *,
         links: Mapping[str, Link] | None = None,
+        last: bool = False,
     ) -> list[Held]:
         """Plan a batch; start its creates and updates once every operation of the batch before has
-        started (pipeline.then); hand back disables and deletes for the end."""
+        started (pipeline.then); hand back disables and deletes for the end. `last`: no page comes
+        after it (its records hurry once its operations have all started)."""
         relevant = [
             i
             for i, c in changes.items()
@@ -390,6 +394,7 @@ class SyncEngine:
                 snapshots=snapshots,
                 after=pipeline.recorded_before(),
                 on_started=started.set,
+                last=last,
             ),
             started=started,
         )
@@ -518,12 +523,14 @@ class SyncEngine:
         snapshots: Mapping[str, dict[str, Any] | None] | None = None,
         after: Callable[[], Awaitable[None]] | None = None,
         on_started: Callable[[], None] | None = None,
+        last: bool = False,
     ) -> Coroutine[Any, Any, None]:
         """Apply under the run's lease and hand back the recording of the outcomes, so a pipeline
         may start the next page while this one is written down; outcomes of a slow page go on record
         as they come, once what `after` waits for (the pages before) is on record. Work that was in
         flight when something stopped the rest (a 401, a lost lease) is recorded before the error is
-        raised."""
+        raised. `last`: nothing starts after these, so once they all have, a slow page's records
+        hurry (RollingRecord.hurry) rather than wait for its last answer."""
         run.lease.check()
         run.owners = run.owners or LinkIndex(self.state)
         users = [op for op in operations if op.object_type is ObjectType.USER]
@@ -535,6 +542,12 @@ class SyncEngine:
             await self.recorder.record(run, chunk, links, snapshots=snapshots)
 
         rolling = RollingRecord(record_early, seconds=self.options.record_within_seconds)
+
+        def all_started() -> None:
+            if on_started is not None:
+                on_started()
+            if last:
+                rolling.hurry()
 
         def done(outcome: Outcome) -> None:
             self.progress.operation_done(outcome)
@@ -552,7 +565,7 @@ class SyncEngine:
                 owners=run.owners,
                 claims=run.claims,
                 flight=run.flight,
-                on_started=on_started if not groups else None,
+                on_started=all_started if not groups else None,
             )
             if groups:
                 outcomes += await self._apply_groups(run, groups, outcomes, on_done=done)

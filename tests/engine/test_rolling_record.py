@@ -109,3 +109,78 @@ async def test_a_fast_page_is_recorded_in_one_go(bench: Bench, monkeypatch: pyte
     monkeypatch.setattr(bench.state, "add_audit_records", add)
     await bench.cycle()
     assert calls == [8]
+
+
+async def test_hurry_on_a_slow_page_writes_at_once_and_then_each_outcome_after_the_chunk_before() -> None:
+    now = [0.0]
+    chunks: list[list[str]] = []
+    gate = asyncio.Event()
+
+    async def record(chunk: Sequence[Outcome]) -> None:
+        chunks.append([o.operation.source_id for o in chunk])
+        await gate.wait()
+
+    rolling = RollingRecord(record, seconds=1.0, clock=lambda: now[0])
+    now[0] = 1.5
+    rolling.add(outcome(0))  # the first of its chunk: it waits its `seconds`
+    rolling.add(outcome(1))
+    assert chunks == []
+    rolling.hurry()  # the page has run 1.5 s: what finished goes now
+    await asyncio.sleep(0)
+    assert chunks == [["u0", "u1"]]
+    rolling.add(outcome(2))  # the chunk before is still being written: it follows that one
+    rolling.add(outcome(3))
+    gate.set()
+    await rolling.settle()
+    assert chunks == [["u0", "u1"], ["u2", "u3"]]
+    rolling.add(last := outcome(4))  # nothing in flight: written at once
+    await rolling.settle()
+    assert chunks[-1] == ["u4"] and rolling.unrecorded([last]) == []
+
+
+async def test_hurry_on_a_fast_page_keeps_its_one_write() -> None:
+    now = [0.0]
+    chunks: list[list[str]] = []
+
+    async def record(chunk: Sequence[Outcome]) -> None:
+        chunks.append([o.operation.source_id for o in chunk])
+
+    rolling = RollingRecord(record, seconds=1.0, clock=lambda: now[0])
+    rolling.add(outcome(0))
+    now[0] = 0.2
+    rolling.hurry()
+    rolling.add(outcome(1))
+    await rolling.settle()
+    assert chunks == []  # left for the page's own record, in one go
+
+
+async def test_the_last_slow_page_leaves_only_its_last_answer_for_after_it(
+    bench: Bench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench.source.page_size = 50
+    ids = bench.seed(8)
+    # 4 in flight: the first four hold the page 1.1 s, the next three answer at once, the last 0.3 s
+    for user_id, seconds in zip(ids, [1.1] * 4 + [0.0] * 3 + [0.3], strict=True):
+        bench.target.slow_answers[f"{user_id}@contoso.example"] = seconds
+    after_last: list[int] = []  # records written once GoTo had answered all 8
+    answered = [0]
+    real, create = bench.state.add_audit_records, bench.target.create_user
+
+    async def add(records: Sequence[AuditRecord]) -> None:
+        if answered[0] == 8:
+            after_last.append(len(records))
+        await real(records)
+
+    async def answer(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await create(*args, **kwargs)
+        finally:
+            answered[0] += 1
+
+    monkeypatch.setattr(bench.state, "add_audit_records", add)
+    monkeypatch.setattr(bench.target, "create_user", answer)
+    result = await bench.cycle(record_within_seconds=1.0)
+    assert result.counts.to_dict() == {"create/success": 8}
+    assert sum(after_last) == 1  # the last answer's own record; the 7 before were already written
+    records = await bench.state.list_audit_records(result.cycle.id)
+    assert sorted(r.source_id for r in records) == sorted(ids)
