@@ -89,6 +89,12 @@ class TableState(TableSet):
             prefix=prefix,
         )
 
+    async def open(self) -> TableState:
+        # the audit log's tables too, so one query finds them all
+        names = dict.fromkeys((*TABLES, *AuditLog.TABLE_NAMES))
+        await self._store.open_tables(self._prefix + name for name in names)
+        return await super().open()
+
     async def _opened(self) -> None:
         self.audit_log = await AuditLog(self._store, prefix=self._prefix, owns_store=False).open()
 

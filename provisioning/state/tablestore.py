@@ -65,6 +65,8 @@ from provisioning.state.storage_errors import (
 )
 from provisioning.state.table import Operation, Table, partition_batches
 
+_NAMES_PER_QUERY = 15  # Table Storage takes at most 15 comparisons in one $filter
+
 log = logging.getLogger(__name__)
 
 
@@ -167,23 +169,37 @@ class TableStore:
         return self._tables[name]
 
     async def open_tables(self, names: Iterable[str]) -> None:
-        """Create each table unless this store already did (TableState and AuditLog share tables):
-        the first, then the rest side by side (one after another, seven creates were a tenth of a
-        second before every run)."""
+        """Create each table unless it exists or this store already opened it (TableState and
+        AuditLog share tables): one query asks which exist, and only the missing ones are created,
+        side by side. Creating all of them first, then the rest, was two round trips and seven
+        calls before every run, on tables that exist in every run but the first."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._created]
+        if not wanted:
+            return
 
-        async def open_one(name: str) -> None:
+        async def existing(_: int) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), _NAMES_PER_QUERY):
+                names_ = wanted[start : start + _NAMES_PER_QUERY]
+                query = " or ".join(f"TableName eq @t{i}" for i in range(len(names_)))
+                parameters = {f"t{i}": name for i, name in enumerate(names_)}
+                tables = self._service.query_tables(query, parameters=parameters, **self._call_options)
+                found.update([table.name async for table in tables])
+            return found
+
+        # alone first: a busy or unreachable store is retried once, not per table
+        self._created.update(await self.run("list tables", existing))
+
+        async def create_one(name: str) -> None:
             async def create(_: int) -> None:
-                # It exists already, or our own create landed before a dropped connection.
+                # Made meanwhile by another run, or our own create landed before a dropped connection.
                 with contextlib.suppress(ResourceExistsError):
                     await self._service.create_table(name, **self._call_options)
 
             await self.run(f"create table {name}", create)
             self._created.add(name)
 
-        wanted = [name for name in dict.fromkeys(names) if name not in self._created]
-        if wanted:  # the first alone: a busy or unreachable store is retried once, not per table
-            await open_one(wanted[0])
-            await gather_all(open_one(name) for name in wanted[1:])
+        await gather_all(create_one(name) for name in wanted if name not in self._created)
 
     async def close(self) -> None:
         for table in self._tables.values():
