@@ -81,6 +81,6 @@ async def test_more_tables_than_one_filter_takes_are_asked_in_several_queries(
             calls[0] += 1
             return await create(name, **kwargs)
 
-        store._service.create_table = counted  # type: ignore[method-assign]
+        store._service.create_table = counted  # type: ignore[method-assign,assignment]
         await store.open_tables(names)
         assert calls[0] == 0 and set(names) <= store._created
