@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from provisioning.target.transport import AsyncioTransport
+from provisioning.target.transport import AsyncioTransport, default_ssl_context
 from sandbox.keyvault.tls import LoopbackCertificate, make_loopback_certificate
 
 
@@ -68,3 +68,14 @@ async def test_untrusted_certificate_fails(https_port: int) -> None:
     async with httpx.AsyncClient(transport=AsyncioTransport()) as client:  # the default CA bundle
         with pytest.raises(httpx.ConnectError, match=r"certificate verify failed"):
             await client.get(f"https://localhost:{https_port}/")
+
+
+async def test_the_default_context_is_made_once_and_still_verifies(https_port: int) -> None:
+    """The CA bundle is loaded once per process (45 ms CPU per client before): every default
+    transport shares one verifying context."""
+    first, second = AsyncioTransport(), AsyncioTransport()
+    assert first._ssl_context is second._ssl_context is default_ssl_context()
+    assert first._ssl_context.verify_mode is ssl.CERT_REQUIRED and first._ssl_context.check_hostname
+    async with httpx.AsyncClient(transport=second) as client:
+        with pytest.raises(httpx.ConnectError, match=r"certificate verify failed"):
+            await client.get(f"https://127.0.0.1:{https_port}/")
