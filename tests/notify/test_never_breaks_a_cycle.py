@@ -42,7 +42,7 @@ async def test_table_storage_down(
         await notifier.close()
 
     assert smtp_server.received == []
-    assert "the notification table is unavailable (StorageError: Table Storage create table" in caplog.text
+    assert "the notification table is unavailable (StorageError: Table Storage list tables" in caplog.text
     assert "after 2 attempts" in caplog.text
 
 
