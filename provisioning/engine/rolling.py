@@ -61,17 +61,18 @@ class RollingRecord:
             return  # one chunk in flight at a time: records keep their order (it takes the rest)
         if self._writing is not None and self._writing.exception() is not None:
             return  # the failure is raised by settle(); nothing more is written after it
+        self._writing = asyncio.create_task(self._write(self._take()))
+
+    def _take(self) -> list[Outcome]:
         chunk, self._buffer, self._oldest = self._buffer, [], None
-        self._writing = asyncio.create_task(self._write(chunk))
+        return chunk
 
     async def _write(self, chunk: list[Outcome]) -> None:
         while chunk:
             await self._record(chunk)
             self._recorded.update(id(o) for o in chunk)
             # hurried: what came in meanwhile goes next; else it waits for its own `seconds`
-            chunk = []
-            if self._hurried and self._buffer:
-                chunk, self._buffer, self._oldest = self._buffer, [], None
+            chunk = self._take() if self._hurried else []
 
     async def settle(self) -> None:
         """Wait for the chunk being written; its failure is raised here."""

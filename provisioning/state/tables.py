@@ -68,7 +68,7 @@ class TableState(TableSet):
     failures are retried there, and what outlasts the retries raises StorageError with a hint.
     """
 
-    TABLE_NAMES = TABLES
+    TABLE_NAMES = tuple(dict.fromkeys((*TABLES, *AuditLog.TABLE_NAMES)))  # one query opens them all
 
     def __init__(self, store: TableStore, *, prefix: str) -> None:
         super().__init__(store, prefix=prefix)
@@ -88,12 +88,6 @@ class TableState(TableSet):
             TableStore.from_endpoint(endpoint, credential=credential, retry=retry, **client_options),
             prefix=prefix,
         )
-
-    async def open(self) -> TableState:
-        # the audit log's tables too, so one query finds them all
-        names = dict.fromkeys((*TABLES, *AuditLog.TABLE_NAMES))
-        await self._store.open_tables(self._prefix + name for name in names)
-        return await super().open()
 
     async def _opened(self) -> None:
         self.audit_log = await AuditLog(self._store, prefix=self._prefix, owns_store=False).open()

@@ -456,14 +456,18 @@ async def _write(protocol: _Connection, data: bytes, seconds: float | None) -> N
         raise httpx.WriteError(str(protocol.error) or type(protocol.error).__name__)
 
 
+def _client_context(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext:
+    context = httpx.create_ssl_context(verify=verify)
+    context.set_alpn_protocols(["http/1.1"])  # as httpcore sets it without HTTP/2
+    return context
+
+
 @functools.cache
 def default_ssl_context() -> ssl.SSLContext:
     """The verifying context, made once per process and shared by every transport (an SSLContext is
     made to be shared): loading the CA bundle took 45 ms CPU per client, 90 ms before every cycle's
     first request (Graph's and GoTo's), every cycle again in a warm Functions worker."""
-    context = httpx.create_ssl_context(verify=True)
-    context.set_alpn_protocols(["http/1.1"])  # as httpcore sets it without HTTP/2
-    return context
+    return _client_context(True)
 
 
 class AsyncioTransport(httpx.AsyncBaseTransport):
@@ -481,11 +485,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> None:
-        if verify is True:
-            self._ssl_context = default_ssl_context()
-        else:
-            self._ssl_context = httpx.create_ssl_context(verify=verify)
-            self._ssl_context.set_alpn_protocols(["http/1.1"])  # as httpcore sets it without HTTP/2
+        self._ssl_context = default_ssl_context() if verify is True else _client_context(verify)
         self._backend = AsyncioBackend()
         self._max_connections = sys.maxsize if limits.max_connections is None else limits.max_connections
         keepalive = limits.max_keepalive_connections

@@ -21,6 +21,27 @@ def outcome(i: int) -> Outcome:
     return Outcome(Operation(Action.CREATE, f"u{i}", "in scope"), AuditStatus.SUCCESS, "create", f"g{i}")
 
 
+def watch_writes(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Each audit write as (answers GoTo had given by then, records written)."""
+    written: list[tuple[int, int]] = []
+    answered = [0]
+    real, create = bench.state.add_audit_records, bench.target.create_user
+
+    async def add(records: Sequence[AuditRecord]) -> None:
+        written.append((answered[0], len(records)))
+        await real(records)
+
+    async def answer(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await create(*args, **kwargs)
+        finally:
+            answered[0] += 1
+
+    monkeypatch.setattr(bench.state, "add_audit_records", add)
+    monkeypatch.setattr(bench.target, "create_user", answer)
+    return written
+
+
 async def test_chunks_follow_the_clock_and_nothing_is_recorded_twice() -> None:
     now = [0.0]
     chunks: list[list[str]] = []
@@ -70,22 +91,7 @@ async def test_a_slow_page_is_on_record_before_its_last_answer(
     ids = bench.seed(8)
     for n, user_id in enumerate(ids):
         bench.target.slow_answers[f"{user_id}@contoso.example"] = 0.1 * n
-    written: list[tuple[int, int]] = []  # (answers GoTo had given by then, records written)
-    answered = [0]
-    real, create = bench.state.add_audit_records, bench.target.create_user
-
-    async def add(records: Sequence[AuditRecord]) -> None:
-        written.append((answered[0], len(records)))
-        await real(records)
-
-    async def answer(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await create(*args, **kwargs)
-        finally:
-            answered[0] += 1
-
-    monkeypatch.setattr(bench.state, "add_audit_records", add)
-    monkeypatch.setattr(bench.target, "create_user", answer)
+    written = watch_writes(bench, monkeypatch)
     result = await bench.cycle(record_within_seconds=0.15)
     assert result.counts.to_dict() == {"create/success": 8}
     assert len(written) >= 3 and sum(n for _, n in written) == 8  # in chunks, each record once
@@ -162,25 +168,10 @@ async def test_the_last_slow_page_leaves_only_its_last_answer_for_after_it(
     # 4 in flight: the first four hold the page 1.1 s, the next three answer at once, the last 0.3 s
     for user_id, seconds in zip(ids, [1.1] * 4 + [0.0] * 3 + [0.3], strict=True):
         bench.target.slow_answers[f"{user_id}@contoso.example"] = seconds
-    after_last: list[int] = []  # records written once GoTo had answered all 8
-    answered = [0]
-    real, create = bench.state.add_audit_records, bench.target.create_user
-
-    async def add(records: Sequence[AuditRecord]) -> None:
-        if answered[0] == 8:
-            after_last.append(len(records))
-        await real(records)
-
-    async def answer(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await create(*args, **kwargs)
-        finally:
-            answered[0] += 1
-
-    monkeypatch.setattr(bench.state, "add_audit_records", add)
-    monkeypatch.setattr(bench.target, "create_user", answer)
+    written = watch_writes(bench, monkeypatch)
     result = await bench.cycle(record_within_seconds=1.0)
     assert result.counts.to_dict() == {"create/success": 8}
+    after_last = [n for answered, n in written if answered == 8]  # once GoTo had answered all 8
     assert sum(after_last) == 1  # the last answer's own record; the 7 before were already written
     records = await bench.state.list_audit_records(result.cycle.id)
     assert sorted(r.source_id for r in records) == sorted(ids)
