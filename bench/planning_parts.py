@@ -5,7 +5,8 @@ machine, where one stage's gain drowns in noise; this times each stage alone, be
 on the simulator's tenant (`sandbox.graph.Tenant.seed`, as the row seeds it) turned into Graph's JSON
 pages: decoding and parsing users-delta pages and member pages (graph.py), building the scope
 index, deciding scope, planning creates (plan_user with the packaged mapping) and keeping the plan
-(PlannedOperations, which pickles past its first 1,000 operations). `--no-gc` leaves the cyclic
+(PlannedOperations, which pickles past its first 1,000 operations), and recording a create (its
+audit record built and turned into a Table row). `--no-gc` leaves the cyclic
 collector out, whose share grows with every object a stage keeps.
 
     python -m bench.planning_parts --users 20000 [--rounds 5] [--no-gc]
@@ -17,15 +18,19 @@ import argparse
 import gc
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+from provisioning.engine.apply import Outcome
 from provisioning.engine.plan import Candidate, plan_user
 from provisioning.engine.planned import PlannedOperations
+from provisioning.engine.records import audit_record
 from provisioning.engine.scope import AssignmentIndex, decide_scope
 from provisioning.mapping.file import load_default
-from provisioning.model import Assignment
+from provisioning.model import Assignment, AuditStatus, CycleRecord
 from provisioning.source import graph
+from provisioning.state.codecs import audit_to_entity
 from sandbox.graph.tenant import Tenant
 
 PAGE_SIZE = 100  # the simulator's users-delta page, as in the planning row
@@ -106,6 +111,16 @@ def main(argv: list[str] | None = None) -> None:
         return plan
 
     _timed("planned", n, rounds, keep)
+    cycle = CycleRecord(id=str(uuid.uuid4()), started="2026-12-03T00:00:00+00:00", kind="initial")
+
+    def record() -> list[dict[str, Any]]:
+        return [
+            audit_to_entity(audit_record(cycle, Outcome(op, AuditStatus.SUCCESS, "create", f"goto-{i}")))
+            for i, op in enumerate(operations)
+            if op is not None
+        ]
+
+    _timed("record", n, rounds, record)
 
 
 if __name__ == "__main__":

@@ -99,8 +99,11 @@ class AuditStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ModifiedProperty:
+    """One attribute's move on record. Not frozen, like the planner's Change: ten are built per
+    audit record, and a frozen dataclass's __init__ costs 5x (object.__setattr__ per field)."""
+
     display_name: str
     old_value: str | None
     new_value: str | None

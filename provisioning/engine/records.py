@@ -4,7 +4,7 @@ deprovisions held back (staged for an admin, or pending across a checkpoint)."""
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,9 +90,9 @@ def audit_record(cycle: CycleRecord, outcome: Outcome, *, reason: str | None = N
     op = outcome.operation
     text = reason or (op.reason if not outcome.note else f"{op.reason}; {outcome.note}")
     return AuditRecord(
-        id=str(uuid.uuid4()),
+        id=new_guid(),
         cycle_id=cycle.id,
-        change_id=str(uuid.uuid4()),
+        change_id=new_guid(),
         activity_date_time=datetime.now(UTC).isoformat(),
         action=outcome.action,
         status=outcome.status,
@@ -110,6 +110,15 @@ def audit_record(cycle: CycleRecord, outcome: Outcome, *, reason: str | None = N
         initiated_by=cycle.initiated_by,
         dry_run=cycle.dry_run,
     )
+
+
+def new_guid() -> str:
+    """A random (version 4) GUID, as str(uuid.uuid4()) gives it, at half its CPU (two per record)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"  # RFC 4122's variant: the top two bits of the 17th hex digit are 10
 
 
 def staged_record(cycle: CycleRecord, op: Operation, detail: str) -> AuditRecord:

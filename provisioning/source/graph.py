@@ -10,12 +10,12 @@ and never a link or a token.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 from azure.core.exceptions import AzureError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -299,7 +299,7 @@ class GraphSource:
         if not body:
             raise SourceError(f"reading {what} failed: the answer is empty")
         try:
-            parsed = json.loads(body)
+            parsed = orjson.loads(body)
         except ValueError:
             raise SourceError(f"reading {what} failed: the answer is not JSON") from None
         if not isinstance(parsed, dict):

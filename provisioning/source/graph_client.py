@@ -2,8 +2,11 @@
 
 `GraphRequestAdapter(auth, client=httpx.AsyncClient())` alone installs no middleware (no retries,
 no redirects): the SDK only adds its default pipeline when it creates the client itself. This
-module always loads the default pipeline onto the client, so throttling is retried the same way
-for a caller-owned client as for the SDK's own.
+module always loads a pipeline onto the client, so throttling is retried the same way for a
+caller-owned client as for the SDK's own: the SDK's default handlers that act on our requests
+(redirect, retry with Retry-After, `%24select` sent as `$select`, User-Agent, Graph's telemetry
+header), without the three that do nothing for them (/me URL replacement, header and body
+inspection): each opens a tracing span and copies headers on every page.
 """
 
 from __future__ import annotations
@@ -19,9 +22,17 @@ from azure.core.credentials_async import AsyncTokenCredential
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
+from kiota_http.middleware import (
+    ParametersNameDecodingHandler,
+    RedirectHandler,
+    RetryHandler,
+    UserAgentHandler,
+)
+from kiota_http.middleware.middleware import BaseMiddleware
 from kiota_http.middleware.options import RetryHandlerOption
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph_core import GraphClientFactory
+from msgraph_core.middleware import GraphTelemetryHandler
 
 DEFAULT_TIMEOUT_SECONDS = 100.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 30.0
@@ -88,10 +99,18 @@ def create_graph_client(
     client = http_client or httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=DEFAULT_CONNECT_TIMEOUT_SECONDS), http2=True
     )
-    retry = RetryHandlerOption(max_retries=max_retries)
-    client = GraphClientFactory.create_with_default_middleware(
-        client=client, options={RetryHandlerOption.get_key(): retry}
-    )
+    client = GraphClientFactory.create_with_custom_middleware(middleware(max_retries), client=client)
     adapter = GraphRequestAdapter(auth, client=client)
     adapter.base_url = base_url.rstrip("/")
     return GraphServiceClient(request_adapter=adapter)
+
+
+def middleware(max_retries: int = RetryHandlerOption.DEFAULT_MAX_RETRIES) -> list[BaseMiddleware]:
+    """The handlers every Graph request passes through, outermost first (the SDK's default order)."""
+    return [
+        RedirectHandler(),
+        RetryHandler(options=RetryHandlerOption(max_retries=max_retries)),
+        ParametersNameDecodingHandler(),
+        UserAgentHandler(),
+        GraphTelemetryHandler(),
+    ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from azure.core import MatchConditions
 from azure.core.exceptions import DecodeError
 from azure.core.rest import HttpRequest
@@ -109,7 +110,10 @@ def _operation(
         method = "PUT"
     else:
         raise ValueError(f"Mode type '{mode}' is not supported.")
-    body = json.dumps(entity_properties(entity)).encode()  # ASCII: json escapes the rest
+    properties = entity_properties(entity)
+    body = orjson.dumps(properties)  # a tenth of json.dumps' CPU; three rows per provisioned user
+    if not body.isascii():  # non-ASCII text goes \u-escaped, as the SDK sends it
+        body = json.dumps(properties).encode()
     head = (
         f"{method} {url} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         f"x-ms-version: {version}\r\nDataServiceVersion: 3.0\r\nAccept: application/json\r\n\r\n"
