@@ -46,7 +46,9 @@ def _expire_lease(world: World) -> None:
 def test_three_killed_runs_then_one_sync_converges_with_exit_0(world: World) -> None:
     world.goto.configure(rate_limit_per_second=1000)
     seeded = build_tenant(world.graph.tenant)
-    env = {**os.environ, **world.env(GOTO_RATE_LIMIT_PER_SECOND="80")}  # a cycle of several seconds
+    # a cycle of several seconds: at 40 req/s the third run still has ~200 users to create when it
+    # is killed (at 80 the first two runs left it so few that it could finish before its kill)
+    env = {**os.environ, **world.env(GOTO_RATE_LIMIT_PER_SECOND="40")}
     command = [sys.executable, "-m", "provisioning", "sync"]
     for n, delay in enumerate(KILL_AFTER_SECONDS, start=1):
         graph_calls = world.graph.counters.total()
